@@ -1,0 +1,257 @@
+package io.imgtool.core;
+
+import java.io.IOException;
+import java.io.RandomAccessFile;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.channels.OverlappingFileLockException;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * A plain file as a device: a raw disk image, or the file under a qcow2 image.
+ *
+ * <p>Opened writable, it holds an exclusive lock on the whole file for as long as it is open. The
+ * lock is a POSIX record lock, the same lock space QEMU's image locking uses, so a running QEMU (or
+ * another imgtool) makes the open fail with {@link ImageException.Kind#LOCKED} instead of two writers
+ * corrupting one image. Opened read-only, it takes no lock.
+ *
+ * <p>Where the JVM can call libc (see {@link NativeFiles}) the allocation map comes from
+ * {@code SEEK_DATA}/{@code SEEK_HOLE} and {@link #discard} punches holes; elsewhere everything is
+ * reported as data and zeroing skips ranges that already read as zero, so holes are not filled.
+ */
+public final class RawFileDevice implements ResizableDevice {
+
+    private static final int ZERO_CHUNK = 1 << 20;
+
+    private final Path path;
+    private final RandomAccessFile file;
+    private final FileChannel channel;
+    private final FileLock lock;
+    private final boolean writable;
+    private final int nativeFd;
+    private volatile long size;
+    private volatile boolean closed;
+
+    private RawFileDevice(Path path, RandomAccessFile file, FileLock lock, boolean writable) throws IOException {
+        this.path = path;
+        this.file = file;
+        this.channel = file.getChannel();
+        this.lock = lock;
+        this.writable = writable;
+        this.size = channel.size();
+        this.nativeFd = NativeFiles.open(path, writable);
+    }
+
+    /** Opens an existing file, read-only or writable (then exclusively locked). */
+    public static RawFileDevice open(Path path, boolean writable) throws IOException {
+        if (!Files.exists(path)) {
+            throw new NoSuchFileException(path.toString());
+        }
+        if (Files.isDirectory(path)) {
+            throw ImageException.invalidArgument(path + " is a directory, not an image");
+        }
+        RandomAccessFile raf = new RandomAccessFile(path.toFile(), writable ? "rw" : "r");
+        try {
+            FileLock lock = writable ? lockExclusively(path, raf.getChannel()) : null;
+            return new RawFileDevice(path, raf, lock, writable);
+        } catch (IOException | RuntimeException e) {
+            raf.close();
+            throw e;
+        }
+    }
+
+    /** Creates a new sparse file of {@code size} bytes (it must not exist) and opens it writable. */
+    public static RawFileDevice create(Path path, long size) throws IOException {
+        if (size < 0) {
+            throw ImageException.invalidArgument("negative size " + size);
+        }
+        if (Files.exists(path, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+            throw new FileAlreadyExistsException(path.toString());
+        }
+        Files.createFile(path);
+        RawFileDevice dev = open(path, true);
+        try {
+            dev.file.setLength(size);
+            dev.size = size;
+            return dev;
+        } catch (IOException | RuntimeException e) {
+            dev.close();
+            throw e;
+        }
+    }
+
+    private static FileLock lockExclusively(Path path, FileChannel ch) throws IOException {
+        FileLock lock;
+        try {
+            lock = ch.tryLock(0, Long.MAX_VALUE, false);
+        } catch (OverlappingFileLockException e) {
+            throw new ImageException(ImageException.Kind.LOCKED,
+                    path + " is already open for writing in this process");
+        }
+        if (lock == null) {
+            throw new ImageException(ImageException.Kind.LOCKED,
+                    path + " is locked by another process (a running QEMU or another imgtool?)");
+        }
+        return lock;
+    }
+
+    public Path path() {
+        return path;
+    }
+
+    @Override
+    public long size() {
+        return size;
+    }
+
+    @Override
+    public boolean isWritable() {
+        return writable;
+    }
+
+    @Override
+    public void read(ByteBuffer dst, long offset) throws IOException {
+        BlockDevices.checkRange(this, offset, dst.remaining());
+        long pos = offset;
+        while (dst.hasRemaining()) {
+            int n = channel.read(dst, pos);
+            if (n < 0) {
+                // The file shrank under us (someone else truncated it): its tail reads as zeroes, as
+                // a hole would. That keeps reads total; writes would extend the file again.
+                while (dst.hasRemaining()) {
+                    dst.put((byte) 0);
+                }
+                return;
+            }
+            pos += n;
+        }
+    }
+
+    @Override
+    public void write(ByteBuffer src, long offset) throws IOException {
+        BlockDevices.checkWritable(this);
+        BlockDevices.checkRange(this, offset, src.remaining());
+        long pos = offset;
+        while (src.hasRemaining()) {
+            pos += channel.write(src, pos);
+        }
+    }
+
+    @Override
+    public void flush() throws IOException {
+        if (writable) {
+            channel.force(true);
+        }
+    }
+
+    @Override
+    public void writeZeroes(long offset, long length) throws IOException {
+        BlockDevices.checkWritable(this);
+        BlockDevices.checkRange(this, offset, length);
+        if (length == 0 || NativeFiles.punchHole(nativeFd, offset, length)) {
+            return;
+        }
+        // No hole punching: write zeroes only where the file does not already read as zero, so
+        // existing holes stay holes.
+        ByteBuffer buf = ByteBuffer.allocateDirect((int) Math.min(ZERO_CHUNK, length));
+        ByteBuffer zeros = ByteBuffer.allocateDirect(buf.capacity());
+        for (Extent e : extents(offset, length)) {
+            if (e.allocation().readsAsZero()) {
+                continue;
+            }
+            for (long done = 0; done < e.length(); ) {
+                int n = (int) Math.min(buf.capacity(), e.length() - done);
+                buf.clear().limit(n);
+                read(buf, e.offset() + done);
+                buf.flip();
+                if (!BlockDevices.isZero(buf)) {
+                    zeros.clear().limit(n);
+                    write(zeros, e.offset() + done);
+                }
+                done += n;
+            }
+        }
+    }
+
+    @Override
+    public void discard(long offset, long length) throws IOException {
+        writeZeroes(offset, length);
+    }
+
+    @Override
+    public List<Extent> extents(long offset, long length) throws IOException {
+        BlockDevices.checkRange(this, offset, length);
+        List<Extent> out = new ArrayList<>();
+        if (length == 0) {
+            return out;
+        }
+        long end = offset + length;
+        if (nativeFd < 0) {
+            out.add(new Extent(offset, length, Allocation.DATA));
+            return out;
+        }
+        long pos = offset;
+        while (pos < end) {
+            long data = NativeFiles.nextData(nativeFd, pos);
+            if (data == -2) {
+                BlockDevices.appendMerged(out, new Extent(pos, end - pos, Allocation.DATA));
+                break;
+            }
+            if (data == -1 || data >= end) {
+                BlockDevices.appendMerged(out, new Extent(pos, end - pos, Allocation.UNALLOCATED));
+                break;
+            }
+            if (data > pos) {
+                BlockDevices.appendMerged(out, new Extent(pos, data - pos, Allocation.UNALLOCATED));
+            }
+            long hole = NativeFiles.nextHole(nativeFd, data);
+            if (hole < 0 || hole > end) {
+                hole = end;
+            }
+            if (hole <= data) { // cannot happen with a sane kernel; never loop forever on it
+                BlockDevices.appendMerged(out, new Extent(data, end - data, Allocation.DATA));
+                break;
+            }
+            BlockDevices.appendMerged(out, new Extent(data, hole - data, Allocation.DATA));
+            pos = hole;
+        }
+        return out;
+    }
+
+    @Override
+    public void resize(long newSize) throws IOException {
+        BlockDevices.checkWritable(this);
+        if (newSize < 0) {
+            throw ImageException.invalidArgument("negative size " + newSize);
+        }
+        file.setLength(newSize);
+        size = newSize;
+    }
+
+    @Override
+    public void close() throws IOException {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        try {
+            if (lock != null && lock.isValid()) {
+                lock.release();
+            }
+        } finally {
+            NativeFiles.close(nativeFd);
+            file.close();
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "raw file " + path;
+    }
+}
