@@ -617,6 +617,43 @@ public final class GptTable implements PartitionTable {
                 newBackup, newEntries, entries, mbr, report, stale);
     }
 
+    // ---- repair ----------------------------------------------------------------------------------
+
+    /**
+     * What {@link #repair} found and did.
+     *
+     * @param before the verification before the repair
+     * @param source the copy the repaired table was built from
+     * @param written whether anything was written (false when nothing needed repair, or on a dry run)
+     */
+    public record RepairResult(Verification before, Source source, boolean written) {
+    }
+
+    /**
+     * Rebuilds a damaged or misplaced GPT from its intact copy: both headers and arrays are written
+     * again from the copy {@link #read} chooses, the backup at the end of the disk (like
+     * {@code sgdisk -e}), and a protective MBR where there was none (a hybrid MBR is kept). Nothing is
+     * written when verification finds no problem and the protective MBR fits the disk, or when
+     * {@code dryRun}. Fails
+     * without writing when no copy is intact, or when partitions overlap or lie outside the usable
+     * area (delete or resize them first: imgtool does not guess which partition is right).
+     */
+    public static RepairResult repair(BlockDevice disk, int sectorSize, boolean dryRun) throws IOException {
+        Verification before = GptVerifier.verifyGpt(disk, sectorSize);
+        GptTable t = read(disk, sectorSize);
+        boolean needed = !before.ok() || before.has("mbr-ee-size") || before.has("mbr-ee-start");
+        if (!needed) {
+            return new RepairResult(before, t.report().source(), false);
+        }
+        GptTable fixed = t.withBackupAtEnd(disk.size() / sectorSize);
+        fixed.validate(disk.size() / sectorSize);
+        if (dryRun) {
+            return new RepairResult(before, t.report().source(), false);
+        }
+        fixed.write(disk);
+        return new RepairResult(before, t.report().source(), true);
+    }
+
     // ---- writing --------------------------------------------------------------------------------
 
     /**
