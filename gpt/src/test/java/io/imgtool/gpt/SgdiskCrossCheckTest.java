@@ -72,4 +72,28 @@ class SgdiskCrossCheckTest {
                 .contains("First sector: 4096");
         assertThat(Scratch.sgdisk(img, "-p")).contains("Disk identifier (GUID): " + Guids.toText(DISK));
     }
+
+    @Test
+    void hybridMbrIsDetectedKeptAndChecked() throws Exception {
+        Path img = Scratch.image(dir, "hybrid.img", 64L << 20);
+        Scratch.sgdisk(img, "-o", "-n", "1:0:+8M", "-t", "1:0700", "-n", "2:0:+8M", "-t", "2:8300", "-n", "3:0:0",
+                "-h", "1:2");
+        try (RawFileDevice disk = RawFileDevice.open(img, true)) {
+            GptTable t = GptTable.read(disk, 512);
+            assertThat(t.isHybrid()).isTrue();
+            assertThat(t.report().mbrState()).isEqualTo(GptTable.MbrState.HYBRID);
+            Verification v = GptVerifier.verify(disk, 512);
+            assertThat(v.ok()).isTrue();
+            assertThat(v.has("hybrid")).isTrue();
+            byte[] mbr = disk.readBytes(0, 512);
+            t.rename(3, "SLX_SYS").write(disk);
+            assertThat(disk.readBytes(0, 512)).as("a hybrid MBR is left as it is").isEqualTo(mbr);
+            // Deleting a partition the hybrid MBR mirrors leaves a mismatch that verify reports, like sgdisk.
+            GptTable.read(disk, 512).delete(2).write(disk);
+            Verification after = GptVerifier.verify(disk, 512);
+            assertThat(after.has("hybrid-mismatch")).isTrue();
+        }
+        assertThat(io.imgtool.testdata.ReferenceTools.run("sgdisk", "-v", img.toString()).stdout())
+                .contains("Mismatched GPT and MBR partition");
+    }
 }
