@@ -10,6 +10,8 @@ import picocli.CommandLine.Command;
         description = "Offline disk-image toolkit: qcow2, GPT/MBR and ext4 without root, mounts or appliances.",
         subcommands = {
                 CommandLine.HelpCommand.class,
+                PartCommand.class,
+                LabelCommand.class,
         },
         footerHeading = "%nExit codes:%n",
         footer = {

@@ -59,7 +59,17 @@ public sealed interface PartitionTable permits GptTable, MbrTable, NoPartitionTa
         MbrSector mbr = GptReader.readMbr(disk);
         long sectors = disk.size() / sectorSize;
         if (mbr != null && mbr.hasGptProtective()) {
-            return GptTable.read(disk, sectorSize);
+            try {
+                return GptTable.read(disk, sectorSize);
+            } catch (io.imgtool.core.ImageFormatException e) {
+                OptionalInt other = detectSectorSize(disk);
+                if (other.isPresent() && other.getAsInt() != sectorSize) {
+                    throw new io.imgtool.core.ImageFormatException("GPT", null, -1, null, e.getMessage()
+                            + "; but there is a GPT for " + other.getAsInt() + "-byte sectors (--sector-size "
+                            + other.getAsInt() + ")", e);
+                }
+                throw e;
+            }
         }
         boolean mbrEmpty = mbr == null || mbr.entries().stream().allMatch(e -> e.isEmpty());
         if (mbrEmpty && sectors >= 4 && (hasGptSignature(disk, sectorSize, 1)
