@@ -34,12 +34,39 @@ public final class ImgTool implements Runnable {
 
     /** Runs imgtool with {@code args} and returns the exit code; for tests and embedding. */
     public static int run(String... args) {
-        return commandLine().execute(args);
+        return commandLine(args).execute(args);
     }
 
-    /** The configured picocli command line (error handler, exit codes). */
+    /** The configured picocli command line (error handler, exit codes) with every subcommand. */
     public static CommandLine commandLine() {
-        CommandLine cl = new CommandLine(new ImgTool());
+        return configure(new CommandLine(new ImgTool()));
+    }
+
+    /**
+     * The command line to run {@code args} with. Picocli builds the model of every command it is
+     * given, which is most of imgtool's start-up time; when {@code args} start with the name of a
+     * subcommand, only that one is built, under a bare "imgtool" parent. Help, version, options
+     * first and unknown names get the full tree. The {@code subcommands} list above stays the one
+     * place commands are registered.
+     */
+    public static CommandLine commandLine(String... args) {
+        if (args.length > 0 && !args[0].startsWith("-")) {
+            for (Class<?> c : ImgTool.class.getAnnotation(Command.class).subcommands()) {
+                Command sub = c.getAnnotation(Command.class);
+                if (c == CommandLine.HelpCommand.class || sub == null) {
+                    continue;
+                }
+                if (sub.name().equals(args[0]) || java.util.Arrays.asList(sub.aliases()).contains(args[0])) {
+                    CommandLine top = new CommandLine(CommandLine.Model.CommandSpec.create().name("imgtool"));
+                    top.addSubcommand(sub.name(), c);
+                    return configure(top);
+                }
+            }
+        }
+        return commandLine();
+    }
+
+    private static CommandLine configure(CommandLine cl) {
         cl.setExecutionExceptionHandler(new ErrorHandler());
         cl.setParameterExceptionHandler((ex, args) -> {
             CommandLine c = ex.getCommandLine();

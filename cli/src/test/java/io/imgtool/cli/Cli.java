@@ -12,10 +12,21 @@ final class Cli {
     private Cli() {
     }
 
-    static Run run(String... args) {
+    /** Runs through the full command tree instead of the one-subcommand fast path. */
+    static Run runFull(String... args) {
         StringWriter out = new StringWriter();
         StringWriter err = new StringWriter();
         picocli.CommandLine cl = ImgTool.commandLine();
+        cl.setOut(new PrintWriter(out, true));
+        cl.setErr(new PrintWriter(err, true));
+        int code = cl.execute(args);
+        return new Run(code, out.toString(), err.toString());
+    }
+
+    static Run run(String... args) {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        picocli.CommandLine cl = ImgTool.commandLine(args);
         cl.setOut(new PrintWriter(out, true));
         cl.setErr(new PrintWriter(err, true));
         int code = cl.execute(args);
