@@ -35,6 +35,19 @@ final class Scratch {
         return r.stdout();
     }
 
+    /**
+     * Runs {@code sgdisk -v} and fails on problems or CRC trouble, allowing the warnings sgdisk gives
+     * for unusual but valid layouts it made itself (a gap before the main array).
+     */
+    static void assertSgdiskFindsNoProblems(Path image) {
+        ReferenceTools.Result r = ReferenceTools.run("sgdisk", "-v", image.toString());
+        String all = r.stdout() + r.stderr();
+        if (r.exit() != 0 || !r.stdout().contains("No problems found") || all.contains("Problem")
+                || all.contains("CRC") || all.contains("corrupt")) {
+            throw new AssertionError("sgdisk -v finds problems in " + image + ":\n" + r.describe());
+        }
+    }
+
     /** sgdisk with arguments, asserted to succeed. */
     static String sgdisk(Path image, String... args) {
         List<String> cmd = new ArrayList<>();

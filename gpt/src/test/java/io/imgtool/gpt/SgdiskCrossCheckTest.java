@@ -96,4 +96,26 @@ class SgdiskCrossCheckTest {
         assertThat(io.imgtool.testdata.ReferenceTools.run("sgdisk", "-v", img.toString()).stdout())
                 .contains("Mismatched GPT and MBR partition");
     }
+
+    /** 256 entries and the main array moved to sector 4096 (sgdisk -S, -j): kept exactly by a rewrite. */
+    @Test
+    void unusualTableShapesSurviveARewrite() throws Exception {
+        Path img = Scratch.image(dir, "shape.img", 64L << 20);
+        Scratch.sgdisk(img, "-o", "-S", "256", "-j", "4096", "-n", "1:0:+10M", "-n", "2:0:0");
+        byte[] before = Files.readAllBytes(img);
+        try (RawFileDevice disk = RawFileDevice.open(img, true)) {
+            GptTable t = GptTable.read(disk, 512);
+            assertThat(t.entryCount()).isEqualTo(256);
+            assertThat(t.primaryEntriesLba()).isEqualTo(4096);
+            assertThat(t.firstUsableLba()).isEqualTo(4160);
+            assertThat(t.backupEntriesLba()).isEqualTo(131071 - 64);
+            t.write(disk);
+            assertThat(Files.readAllBytes(img)).as("rewriting an unchanged table changes no byte").isEqualTo(before);
+            t.rename(2, "SLX_SYS").write(disk);
+        }
+        Scratch.assertSgdiskFindsNoProblems(img); // sgdisk warns about its own gap before sector 4096
+        assertThat(Scratch.sgdisk(img, "-p")).contains("Main partition table begins at sector 4096")
+                .contains("holds up to 256 entries");
+        assertThat(Scratch.sgdisk(img, "-i", "2")).contains("Partition name: 'SLX_SYS'");
+    }
 }
