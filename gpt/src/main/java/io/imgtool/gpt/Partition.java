@@ -26,14 +26,22 @@ public sealed interface Partition permits GptPartition, MbrPartition {
         return lastLba() - firstLba() + 1;
     }
 
-    /** Byte offset on the disk. */
+    /** Byte offset on the disk (saturated for entries no disk can hold). */
     default long offset() {
-        return firstLba() * sectorSize();
+        return saturatedBytes(firstLba(), sectorSize());
     }
 
-    /** Size in bytes. */
+    /** Size in bytes (saturated for entries no disk can hold). */
     default long size() {
-        return sectors() * sectorSize();
+        return saturatedBytes(sectors(), sectorSize());
+    }
+
+    private static long saturatedBytes(long sectors, int sectorSize) {
+        try {
+            return Math.multiplyExact(sectors, (long) sectorSize);
+        } catch (ArithmeticException e) {
+            return sectors < 0 ? Long.MIN_VALUE : Long.MAX_VALUE;
+        }
     }
 
     /** A short description of the type: "Linux filesystem", "0x83 Linux". */
@@ -47,6 +55,12 @@ public sealed interface Partition permits GptPartition, MbrPartition {
      * closed. Fails with {@code OUT_OF_RANGE} if the partition lies beyond the end of the disk.
      */
     default BlockDevice open(BlockDevice disk) throws ImageException {
+        long diskSectors = disk.size() / sectorSize();
+        if (firstLba() < 0 || lastLba() < firstLba() || lastLba() >= diskSectors) {
+            throw new ImageException(ImageException.Kind.OUT_OF_RANGE, "partition " + number(), null, -1, null,
+                    "LBA " + Long.toUnsignedString(firstLba()) + ".." + Long.toUnsignedString(lastLba())
+                            + " does not lie inside the disk of " + diskSectors + " sectors", null);
+        }
         return SliceDevice.of(disk, offset(), size());
     }
 }

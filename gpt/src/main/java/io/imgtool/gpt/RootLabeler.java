@@ -214,7 +214,8 @@ public final class RootLabeler {
         List<Partition> yes = new ArrayList<>();
         List<Partition> notNo = new ArrayList<>();
         for (Partition p : table.partitions()) {
-            if (excludedByType(p) || p.lastLba() * p.sectorSize() >= disk.size()) {
+            if (excludedByType(p) || p.firstLba() < 0 || p.lastLba() < p.firstLba()
+                    || p.lastLba() >= disk.size() / p.sectorSize()) {
                 continue;
             }
             RootFsDetector.Answer a;

@@ -316,4 +316,22 @@ class CorruptionTest {
         }
         assertThat(java.nio.file.Files.readAllBytes(img)).isEqualTo(before);
     }
+
+    /** An entry whose byte offset overflows a long must not wrap around to a plausible offset. */
+    @Test
+    void hostileLbasNeverWrapAround() throws Exception {
+        rewriteEntries(l -> {
+            l.set(2, l.get(2).withRange((1L << 55) + 1, (1L << 55) + 100));
+            return l;
+        });
+        GptTable t = read();
+        GptPartition p = t.partition(3);
+        assertThat(p.offset()).isEqualTo(Long.MAX_VALUE);
+        try (BlockDevice disk = RawFileDevice.open(img, false)) {
+            ImageException e = catchThrowableOfType(() -> p.open(disk), ImageException.class);
+            assertThat(e.kind()).isEqualTo(ImageException.Kind.OUT_OF_RANGE);
+            assertThat(e.getMessage()).contains("partition 3").contains("does not lie inside the disk");
+        }
+        assertThat(verify().has("past-end")).isTrue();
+    }
 }
