@@ -7,8 +7,8 @@
 #   bench/label.sh [--format raw|qcow2] [--runs N] [--size 4G]
 #
 # Besides the label runs it measures what start-up costs: a bare JVM (hello world), imgtool
-# --version (JVM + command-line model), and the label run without the class-data-sharing archive
-# (IMGTOOL_CDS=off) and without the launcher (java -jar). qcow2 needs the qcow2 module (Disks.open
+# --version (JVM + the whole command-line model), and the label run without the class-data-sharing
+# archive (IMGTOOL_CDS=off), with the full JIT, and without the launcher (java -jar). qcow2 needs the qcow2 module (Disks.open
 # probing the format); sgdisk always works on the raw file.
 set -eu
 here=$(cd "$(dirname "$0")/.." && pwd)
@@ -59,8 +59,9 @@ reset_img="$here/imgtool part name $img 1 old"
 reset_raw="sgdisk -c 1:old $sgdisk_img"
 
 hyperfine --style basic --warmup 2 --runs "$runs" --export-json "$work/label.json" \
-    --prepare "$reset_img" -n "imgtool label (launcher, CDS)" "$here/imgtool label --root SLX_SYS $img" \
-    --prepare "$reset_img" -n "imgtool label (launcher, CDS off)" "env IMGTOOL_CDS=off $here/imgtool label --root SLX_SYS $img" \
+    --prepare "$reset_img" -n "imgtool label (launcher: CDS, C1)" "$here/imgtool label --root SLX_SYS $img" \
+    --prepare "$reset_img" -n "  ... IMGTOOL_CDS=off" "env IMGTOOL_CDS=off $here/imgtool label --root SLX_SYS $img" \
+    --prepare "$reset_img" -n "  ... full JIT (C2)" "env IMGTOOL_OPTS=-XX:TieredStopAtLevel=4 $here/imgtool label --root SLX_SYS $img" \
     --prepare "$reset_img" -n "java -jar imgtool.jar label" "java -jar $jar label --root SLX_SYS $img" \
     --prepare "$reset_raw" -n "sgdisk -c 1:SLX_SYS (raw)" "sgdisk -c 1:SLX_SYS $sgdisk_img" \
     --prepare "true" -n "imgtool --version (launcher, CDS)" "$here/imgtool --version" \
@@ -77,9 +78,11 @@ data = json.load(open(sys.argv[1]))["results"]
 med = {r["command"]: r["median"] for r in data}
 ref = next(v for k, v in med.items() if k.startswith("sgdisk"))
 print(f"label benchmark: {sys.argv[3]} {sys.argv[2]} image, median of {len(data[0]['times'])} runs (hyperfine)")
-print(f"{'command':40} {'median':>9} {'min':>9} {'vs sgdisk':>10}")
+print(f"{'command':40} {'median':>9} {'min':>9} {'cpu':>9} {'vs sgdisk':>10}")
 for r in data:
-    print(f"{r['command']:40} {r['median']*1000:7.0f}ms {r['min']*1000:7.0f}ms {r['median']/ref:9.2f}x")
+    cpu = (r["user"] + r["system"]) * 1000
+    print(f"{r['command']:40} {r['median']*1000:7.0f}ms {r['min']*1000:7.0f}ms {cpu:7.0f}ms {r['median']/ref:9.2f}x")
+print("cpu: mean user+system time, less sensitive than wall time to other load on the machine")
 EOF
 echo "(sgdisk -c syncs and waits about 1 s for the kernel to re-read the table; on an image file that is pure overhead)"
 uptime
