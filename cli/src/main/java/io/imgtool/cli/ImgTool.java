@@ -10,6 +10,12 @@ import picocli.CommandLine.Command;
         description = "Offline disk-image toolkit: qcow2, GPT/MBR and ext4 without root, mounts or appliances.",
         subcommands = {
                 CommandLine.HelpCommand.class,
+                ChecksumCommand.class,
+                KeygenCommand.class,
+                SignCommand.class,
+                VerifyCommand.class,
+                XzCommand.class,
+                IndexEntryCommand.class,
         },
         footerHeading = "%nExit codes:%n",
         footer = {
