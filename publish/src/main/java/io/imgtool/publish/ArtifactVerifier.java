@@ -101,7 +101,11 @@ public final class ArtifactVerifier {
                 check = m.check();
                 signed = m.content();
             } else {
-                signed = contentWithoutChecking(bytes, file);
+                try {
+                    signed = PgpVerifier.parseClearsignedContent(bytes, file.toString());
+                } catch (ImageFormatException e) {
+                    return new VerifyReport(file, sigFile, null, List.of(), e.getMessage());
+                }
             }
         } else if (verifier != null) {
             sigFile = detachedSignature != null ? detachedSignature : findSignature(file);
@@ -149,14 +153,6 @@ public final class ArtifactVerifier {
             results = present;
         }
         return new VerifyReport(file, sigFile, check, results, null);
-    }
-
-    private static byte[] contentWithoutChecking(byte[] bytes, Path file) {
-        try {
-            return PgpVerifier.parseClearsignedContent(bytes, file.toString());
-        } catch (ImageFormatException e) {
-            return new byte[0];
-        }
     }
 
     private static Path findSignature(Path file) {
