@@ -26,8 +26,10 @@ if [ ! -f disk.raw ] || [ "$(stat -c %s disk.raw)" != "$((size_mib << 20))" ]; t
     (tar cf - /usr/lib /usr/share /usr/bin 2>/dev/null || true) | head -c "$((data_mib << 20))" \
         | dd of=disk.raw conv=notrunc bs=1M status=none iflag=fullblock
     # Incompressible bytes (packages, compressed logs) further in; holes between and after.
+    seek=$((data_mib + 128))
+    if [ $((seek + random_mib)) -gt "$size_mib" ]; then seek=$((size_mib - random_mib)); fi
     head -c "$((random_mib << 20))" /dev/urandom \
-        | dd of=disk.raw conv=notrunc bs=1M seek="$((data_mib + 128))" status=none iflag=fullblock
+        | dd of=disk.raw conv=notrunc bs=1M seek="$seek" status=none iflag=fullblock
 fi
 
 t() { # t NAME CMD... : wall seconds and peak RSS of CMD

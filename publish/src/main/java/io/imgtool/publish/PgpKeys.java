@@ -50,29 +50,25 @@ final class PgpKeys {
                     "export the key with 'gpg --export KEYID > key.gpg' and pass that file");
         }
         List<PGPKeyRing> rings = new ArrayList<>();
-        try (InputStream raw = new ByteArrayInputStream(data)) {
-            InputStream in = raw;
-            boolean armored = isArmored(data);
-            while (true) {
-                if (armored) {
-                    if (raw.available() == 0 || !skipToArmor(raw)) {
-                        break;
+        try {
+            if (isArmored(data)) {
+                // Each armored block on its own: every step moves past one END line, so it ends.
+                String text = new String(data, StandardCharsets.ISO_8859_1);
+                int from = 0;
+                int begin;
+                while ((begin = text.indexOf("-----BEGIN PGP ", from)) >= 0) {
+                    int end = text.indexOf("-----END PGP ", begin);
+                    if (end < 0) {
+                        throw new ImageFormatException(origin, "armor", begin, null, "no END line");
                     }
-                    in = PGPUtil.getDecoderStream(raw);
+                    int eol = text.indexOf('\n', end);
+                    int blockEnd = eol < 0 ? text.length() : eol + 1;
+                    readPackets(PGPUtil.getDecoderStream(new ByteArrayInputStream(data, begin, blockEnd - begin)),
+                            rings, origin);
+                    from = blockEnd;
                 }
-                BcPGPObjectFactory f = new BcPGPObjectFactory(in);
-                Object o;
-                while ((o = f.nextObject()) != null) {
-                    if (o instanceof PGPPublicKeyRing || o instanceof PGPSecretKeyRing) {
-                        rings.add((PGPKeyRing) o);
-                    } else if (!(o instanceof PGPMarker)) {
-                        throw new ImageFormatException(origin, "OpenPGP packets", -1, o.getClass().getSimpleName(),
-                                "expected keys only");
-                    }
-                }
-                if (!armored) {
-                    break;
-                }
+            } else {
+                readPackets(new ByteArrayInputStream(data), rings, origin);
             }
         } catch (ImageException e) {
             throw e;
@@ -90,19 +86,17 @@ final class PgpKeys {
         return head.contains("-----BEGIN PGP ");
     }
 
-    /** Positions {@code in} at the next "-----BEGIN PGP" line; false at end of input. */
-    private static boolean skipToArmor(InputStream in) throws IOException {
-        in.mark(Integer.MAX_VALUE);
-        byte[] rest = in.readAllBytes();
-        String s = new String(rest, StandardCharsets.ISO_8859_1);
-        int i = s.indexOf("-----BEGIN PGP ");
-        in.reset();
-        if (i < 0) {
-            in.skip(rest.length);
-            return false;
+    private static void readPackets(InputStream in, List<PGPKeyRing> rings, String origin) throws IOException {
+        BcPGPObjectFactory f = new BcPGPObjectFactory(in);
+        Object o;
+        while ((o = f.nextObject()) != null) {
+            if (o instanceof PGPPublicKeyRing || o instanceof PGPSecretKeyRing) {
+                rings.add((PGPKeyRing) o);
+            } else if (!(o instanceof PGPMarker)) {
+                throw new ImageFormatException(origin, "OpenPGP packets", -1, o.getClass().getSimpleName(),
+                        "expected keys only");
+            }
         }
-        in.skip(i);
-        return true;
     }
 
     /** The public view of every ring (secret rings reduced to their public keys). */

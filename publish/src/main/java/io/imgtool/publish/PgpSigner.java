@@ -118,8 +118,14 @@ public final class PgpSigner {
                 if (!(ring instanceof PGPSecretKeyRing secret)) {
                     continue;
                 }
-                OpenPGPCertificate cert = new OpenPGPCertificate(PgpKeys.publicRings(List.of(ring)).get(0));
-                List<OpenPGPCertificate.OpenPGPComponentKey> signing = cert.getSigningKeys(now);
+                List<OpenPGPCertificate.OpenPGPComponentKey> signing;
+                try {
+                    OpenPGPCertificate cert = new OpenPGPCertificate(PgpKeys.publicRings(List.of(ring)).get(0));
+                    signing = cert.getSigningKeys(now);
+                } catch (RuntimeException e) {
+                    throw new io.imgtool.core.ImageFormatException(origin, "OpenPGP key", -1, null,
+                            "unusable key: " + e.getMessage(), e);
+                }
                 // Prefer the newest signing key, as gpg does.
                 for (int i = signing.size() - 1; i >= 0; i--) {
                     PGPSecretKey sk = secret.getSecretKey(signing.get(i).getKeyIdentifier());

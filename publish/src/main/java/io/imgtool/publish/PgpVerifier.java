@@ -108,7 +108,12 @@ public final class PgpVerifier {
             }
             List<OpenPGPCertificate> certs = new ArrayList<>();
             for (PGPPublicKeyRing r : rings) {
-                certs.add(new OpenPGPCertificate(r));
+                try {
+                    certs.add(new OpenPGPCertificate(r));
+                } catch (RuntimeException e) {
+                    throw new IllegalArgumentException("unusable OpenPGP certificate "
+                            + PgpKeys.fingerprint(r.getPublicKey()) + ": " + e.getMessage(), e);
+                }
             }
             return new PgpVerifier(List.copyOf(certs), clock);
         }
@@ -394,6 +399,14 @@ public final class PgpVerifier {
     }
 
     private Pending prepare(PGPSignature sig, List<String> hashHeaders) {
+        try {
+            return prepareChecked(sig, hashHeaders);
+        } catch (RuntimeException e) {
+            return new Pending(sig).fail(SignatureStatus.MALFORMED, "cannot evaluate the signature: " + e.getMessage());
+        }
+    }
+
+    private Pending prepareChecked(PGPSignature sig, List<String> hashHeaders) {
         Pending p = new Pending(sig);
         int h = sig.getHashAlgorithm();
         HashAlgorithm hash = switch (h) {

@@ -163,6 +163,24 @@ class PgpTest {
         assertThat(sigs.get(0).getHashedSubPackets().getIssuerFingerprint()).isNotNull();
     }
 
+    @Test
+    void keyFilesMayHoldSeveralArmoredBlocksAndBrokenOnesAreRejected() throws Exception {
+        PgpKeyPair a = key(PgpKeyGenerator.Algorithm.ED25519, 21);
+        PgpKeyPair b = key(PgpKeyGenerator.Algorithm.ED25519, 22);
+        byte[] both = ("# keys\n" + a.publicKey() + "\n" + b.publicKey()).getBytes(StandardCharsets.US_ASCII);
+        PgpVerifier v = PgpVerifier.builder().keys(both, "both").clock(CLOCK).build();
+        assertThat(v.trustedFingerprints()).containsExactly(a.fingerprint(), b.fingerprint());
+        String signed = signer(b, CLOCK).clearsign(SUMS);
+        assertThat(v.verifyClearsigned(signed.getBytes(StandardCharsets.UTF_8), "x").check().ok()).isTrue();
+        String cut = a.publicKey().substring(0, a.publicKey().indexOf("-----END"));
+        assertThatThrownBy(() -> PgpVerifier.builder().keys(cut.getBytes(StandardCharsets.US_ASCII), "cut.asc"))
+                .isInstanceOf(io.imgtool.core.ImageFormatException.class).hasMessageContaining("cut.asc");
+        byte[] kbx = new byte[32];
+        System.arraycopy("KBXf".getBytes(StandardCharsets.US_ASCII), 0, kbx, 8, 4);
+        assertThatThrownBy(() -> PgpVerifier.builder().keys(kbx, "pubring.kbx"))
+                .isInstanceOf(io.imgtool.core.UnsupportedFeatureException.class).hasMessageContaining("gpg --export");
+    }
+
     static Path write(Path p, String s) throws IOException {
         return Files.writeString(p, s, StandardCharsets.UTF_8);
     }
