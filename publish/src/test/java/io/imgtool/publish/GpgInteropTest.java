@@ -168,6 +168,25 @@ class GpgInteropTest {
         assertThat(c.status()).isEqualTo(SignatureStatus.EXPIRED_KEY);
     }
 
+    @Test
+    void revokedGpgKeyIsReported() throws Exception {
+        String fpr = gpg.generate("Gone <gone@example.org>", "ed25519");
+        Path f = Files.writeString(dir.resolve("f"), "x\n");
+        gpg.runOk("--detach-sign", "--output", dir.resolve("f.sig").toString(), f.toString());
+        // gpg keeps a revocation certificate for every new key, guarded by a leading colon.
+        Path rev = gpg.home.resolve("openpgp-revocs.d").resolve(fpr + ".rev");
+        String cert = Files.readString(rev).replace(":-----BEGIN PGP PUBLIC KEY BLOCK-----",
+                "-----BEGIN PGP PUBLIC KEY BLOCK-----");
+        Path unguarded = Files.writeString(dir.resolve("rev.asc"), cert);
+        gpg.runOk("--import", unguarded.toString());
+        Path key = dir.resolve("gone.asc");
+        gpg.runOk("--armor", "--output", key.toString(), "--export", fpr);
+        SignatureCheck c = PgpVerifier.builder().keys(key).build()
+                .verifyDetached(f, Files.readAllBytes(dir.resolve("f.sig")), "f.sig");
+        assertThat(c.status()).isEqualTo(SignatureStatus.REVOKED_KEY);
+        assertThat(c.detail()).contains("revoked");
+    }
+
     private static void assertGood(ReferenceTools.Result r, String fingerprint) {
         assertThat(r.exit()).as(r.describe()).isZero();
         assertThat(r.stdout()).as(r.describe()).contains("[GNUPG:] GOODSIG").contains("VALIDSIG " + fingerprint);
