@@ -22,9 +22,10 @@ import picocli.CommandLine.Parameters;
 
 /** {@code imgtool checksum}: SHA256SUMS / SHA512SUMS in the format sha256sum -c reads. */
 @Command(name = "checksum", mixinStandardHelpOptions = true,
-        description = {"Write SHA-256 (or SHA-512) sums of FILES in GNU coreutils format (sha256sum -c reads it).",
-                "Without -o the lines go to standard output with the names as given; with -o the names are",
-                "relative to the output file's directory. Files are hashed in parallel."})
+        description = {"Write SHA256SUMS or SHA512SUMS in the format sha256sum -c reads.",
+                "",
+                "Without -o the lines go to standard output with the names as given; with -o the names are "
+                        + "relative to the output file's directory. Files are hashed in parallel."})
 public final class ChecksumCommand implements Callable<Integer> {
 
     @Option(names = "--sha512", description = "SHA-512 instead of SHA-256.")

@@ -11,9 +11,11 @@ import picocli.CommandLine.Parameters;
 
 /** {@code imgtool index-entry}: a virt-builder index entry for an xz template. */
 @Command(name = "index-entry", mixinStandardHelpOptions = true,
-        description = {"Print the virt-builder index entry of an xz-compressed template (file, format, size,",
-                "compressed_size, checksum[sha512], revision, arch, expand, notes), to append to a",
-                "repository's index before clearsigning it (imgtool sign --clearsign index)."})
+        description = {"Print the virt-builder index entry of an xz-compressed template.",
+                "",
+                "Fields: file, format, size, compressed_size, checksum[sha512], revision, arch, expand, "
+                        + "notes. Append it to a repository's index, then clearsign that (imgtool sign "
+                        + "--clearsign index)."})
 public final class IndexEntryCommand implements Callable<Integer> {
 
     @Parameters(paramLabel = "IMAGE.xz", description = "The template, in the index's directory.")

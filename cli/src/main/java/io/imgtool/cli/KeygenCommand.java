@@ -17,9 +17,11 @@ import picocli.CommandLine.Parameters;
 
 /** {@code imgtool keygen}: makes an OpenPGP signing key pair. */
 @Command(name = "keygen", mixinStandardHelpOptions = true,
-        description = {"Make an OpenPGP signing key pair: PREFIX.secret.asc (mode 0600) and PREFIX.public.asc.",
-                "Ed25519 by default (GnuPG 2.1+ verifies it); --algorithm rsa4096 for older verifiers.",
-                "Give OUTDIR (files signing-key.*.asc in it) or --out PREFIX."})
+        description = {"Make an OpenPGP signing key pair.",
+                "",
+                "Writes PREFIX.secret.asc (mode 0600) and PREFIX.public.asc; with OUTDIR the prefix is "
+                        + "OUTDIR/signing-key. Ed25519 by default (GnuPG 2.1 and later verify it); --algorithm "
+                        + "rsa4096 for older verifiers."})
 public final class KeygenCommand implements Callable<Integer> {
 
     @Option(names = "--name", required = true, description = "The key owner's name (user ID).")

@@ -21,8 +21,9 @@ import picocli.CommandLine.Parameters;
 /** {@code imgtool sign}: clearsigned or detached OpenPGP signatures. */
 @Command(name = "sign", mixinStandardHelpOptions = true,
         description = {"Sign files with an OpenPGP secret key, as gpg does.",
-                "--clearsign: FILE.asc holds the text and its signature (for SHA256SUMS).",
-                "--detach (default): FILE.asc, an armored detached signature; with --binary FILE.sig."})
+                "",
+                "--clearsign: FILE.asc holds the text and its signature (for SHA256SUMS). --detach (the "
+                        + "default): FILE.asc, an armored detached signature; with --binary, FILE.sig."})
 public final class SignCommand implements Callable<Integer> {
 
     @Option(names = "--key", required = true, paramLabel = "SECRETKEY",

@@ -20,11 +20,12 @@ import picocli.CommandLine.Parameters;
 
 /** {@code imgtool verify}: the signature over a sums file, then the files it lists. */
 @Command(name = "verify", mixinStandardHelpOptions = true,
-        description = {"Verify the OpenPGP signature of SUMSFILE (clearsigned, or with a detached signature:",
-                "--signature SIG, else SUMSFILE.asc/.sig/.sign/.gpg beside it) against the given keys and,",
-                "with --check-files, the digests of the files it lists (relative to its directory).",
-                "Exit 1 when anything fails: wrong or unknown key, expired or revoked key, bad signature,",
-                "weak or unknown hash, a changed file."})
+        description = {"Verify a signed sums file and, with --check-files, the files it lists.",
+                "",
+                "SUMSFILE is clearsigned, or has a detached signature: --signature SIG, else SUMSFILE.asc, "
+                        + ".sig, .sign or .gpg beside it. It is checked against the --key files only. Listed "
+                        + "files are read relative to SUMSFILE's directory. Exit 1 when anything fails: unknown, "
+                        + "expired or revoked key, bad signature, weak or unknown hash, a changed or missing file."})
 public final class VerifyCommand implements Callable<Integer> {
 
     @Option(names = {"--key", "--keyring"}, paramLabel = "KEYFILE",

@@ -17,10 +17,12 @@ import picocli.CommandLine.Parameters;
 
 /** {@code imgtool xz}: a disk as a multi-block .xz, compressed in parallel. */
 @Command(name = "xz", mixinStandardHelpOptions = true,
-        description = {"Compress the disk IMAGE into OUT.xz: one xz stream of independent blocks (16 MiB by",
-                "default) with an index, as virt-builder and nbdkit's xz filter want (xz --list shows the",
-                "blocks). Blocks are compressed in parallel; holes and zero runs cost almost nothing.",
-                "OUT is written under a temporary name and renamed when complete; it is never overwritten."})
+        description = {"Compress a disk image into a multi-block .xz, in parallel.",
+                "",
+                "One xz stream of independent blocks (16 MiB by default) with an index, as virt-builder and "
+                        + "nbdkit's xz filter want (xz --list shows the blocks). Holes and zero runs cost almost "
+                        + "nothing. OUT is written under a temporary name and renamed when complete; an existing "
+                        + "OUT is never overwritten."})
 public final class XzCommand implements Callable<Integer> {
 
     @Parameters(index = "0", paramLabel = "IMAGE", description = "The disk image (the guest-visible bytes are compressed).")
