@@ -159,36 +159,15 @@ public final class PgpVerifier {
             pending.add(p);
         }
         byte[] buf = new byte[1 << 20];
-        boolean[] lastWasCr = new boolean[pending.size()];
         int n;
         while ((n = data.read(buf)) > 0) {
-            for (int i = 0; i < pending.size(); i++) {
-                Pending p = pending.get(i);
-                if (p.verdict != null) {
-                    continue;
-                }
-                if (p.sig.getSignatureType() == PGPSignature.CANONICAL_TEXT_DOCUMENT) {
-                    lastWasCr[i] = updateCanonical(p, buf, n, lastWasCr[i]);
-                } else {
+            for (Pending p : pending) {
+                if (p.verdict == null) {
                     p.update(buf, 0, n);
                 }
             }
         }
         return finish(pending);
-    }
-
-    /** Text signatures hash LF line ends as CRLF. */
-    private static boolean updateCanonical(Pending p, byte[] b, int n, boolean lastWasCr) {
-        int from = 0;
-        for (int i = 0; i < n; i++) {
-            if (b[i] == '\n' && !(i == 0 ? lastWasCr : b[i - 1] == '\r')) {
-                p.update(b, from, i - from);
-                p.update(CRLF, 0, 2);
-                from = i + 1;
-            }
-        }
-        p.update(b, from, n - from);
-        return n > 0 && b[n - 1] == '\r';
     }
 
     private static final byte[] CRLF = {'\r', '\n'};
@@ -392,9 +371,31 @@ public final class PgpVerifier {
             return this;
         }
 
+        private byte last;
+
+        /**
+         * Feeds data to the signature and to our own digest for the prefix check. Bouncy Castle
+         * canonicalizes text signatures itself (CR and a lone LF become CRLF); the digest mirrors it.
+         */
         void update(byte[] b, int off, int len) {
             sig.update(b, off, len);
-            prefixDigest.update(b, off, len);
+            if (sig.getSignatureType() != PGPSignature.CANONICAL_TEXT_DOCUMENT) {
+                prefixDigest.update(b, off, len);
+                return;
+            }
+            for (int i = off; i < off + len; i++) {
+                byte c = b[i];
+                if (c == '\r') {
+                    prefixDigest.update(CRLF, 0, 2);
+                } else if (c == '\n') {
+                    if (last != '\r') {
+                        prefixDigest.update(CRLF, 0, 2);
+                    }
+                } else {
+                    prefixDigest.update(c);
+                }
+                last = c;
+            }
         }
     }
 
