@@ -168,6 +168,24 @@ class GpgInteropTest {
         assertThat(c.status()).isEqualTo(SignatureStatus.EXPIRED_KEY);
     }
 
+    @ParameterizedTest
+    @ValueSource(strings = {"ed25519", "rsa3072"})
+    void weSignWithASecretKeyGpgExported(String algo) throws Exception {
+        ReferenceTools.run(java.time.Duration.ofMinutes(2), null, "gpg", "--homedir", gpg.home.toString(), "--batch",
+                "--pinentry-mode", "loopback", "--passphrase", "pass word", "--quick-gen-key",
+                "Release <release@example.org>", algo, "sign", "1y").assertOk();
+        Path secret = dir.resolve("release.sec.asc");
+        ReferenceTools.run(java.time.Duration.ofMinutes(1), null, "gpg", "--homedir", gpg.home.toString(), "--batch",
+                "--pinentry-mode", "loopback", "--passphrase", "pass word", "--armor", "--output", secret.toString(),
+                "--export-secret-keys", "release@example.org").assertOk();
+        PgpSigner signer = PgpSigner.builder().secretKey(secret).passphrase("pass word".toCharArray()).build();
+        Path sums = Files.writeString(dir.resolve("SHA256SUMS"), "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855  x\n");
+        Path asc = Files.writeString(dir.resolve("SHA256SUMS.asc"), signer.clearsign(Files.readString(sums)));
+        Path sig = Files.write(dir.resolve("SHA256SUMS.sig"), signer.sign(sums, false));
+        assertGood(gpg.run("--status-fd", "1", "--verify", asc.toString()), signer.fingerprint());
+        assertGood(gpg.run("--status-fd", "1", "--verify", sig.toString(), sums.toString()), signer.fingerprint());
+    }
+
     @Test
     void revokedGpgKeyIsReported() throws Exception {
         String fpr = gpg.generate("Gone <gone@example.org>", "ed25519");
