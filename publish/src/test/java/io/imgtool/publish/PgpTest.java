@@ -181,6 +181,22 @@ class PgpTest {
                 .isInstanceOf(io.imgtool.core.UnsupportedFeatureException.class).hasMessageContaining("gpg --export");
     }
 
+    @Test
+    void hostileKeyPacketLengthsAreFormatErrorsNotAllocations() {
+        // Old-format packets (public key, user ID, signature) that declare 2 GiB bodies in a few bytes,
+        // and a new-format one with a 4-byte length.
+        byte[][] inputs = {
+            {(byte) 0x9a, 0x7f, (byte) 0xff, (byte) 0xff, (byte) 0xff, 4, 1, 2, 3},
+            {(byte) 0xb6, 0x7f, (byte) 0xff, (byte) 0xff, (byte) 0xff, 'a', 'b'},
+            {(byte) 0xc6, (byte) 0xff, 0x7f, (byte) 0xff, (byte) 0xff, (byte) 0xff, 4, 0, 0, 0, 0, 22},
+            {(byte) 0x8a, 0x7f, (byte) 0xff, (byte) 0xff, (byte) 0xff, 4},
+        };
+        for (byte[] in : inputs) {
+            assertThatThrownBy(() -> PgpVerifier.builder().keys(in, "hostile.gpg"))
+                    .isInstanceOf(ImageException.class).hasMessageContaining("hostile.gpg");
+        }
+    }
+
     static Path write(Path p, String s) throws IOException {
         return Files.writeString(p, s, StandardCharsets.UTF_8);
     }
