@@ -12,6 +12,12 @@ import picocli.CommandLine.Command;
                 CommandLine.HelpCommand.class,
                 PartCommand.class,
                 LabelCommand.class,
+                ChecksumCommand.class,
+                KeygenCommand.class,
+                SignCommand.class,
+                VerifyCommand.class,
+                XzCommand.class,
+                IndexEntryCommand.class,
         },
         footerHeading = "%nExit codes:%n",
         footer = {
