@@ -10,6 +10,7 @@ import picocli.CommandLine.Command;
         description = "Offline disk-image toolkit: qcow2, GPT/MBR and ext4 without root, mounts or appliances.",
         subcommands = {
                 CommandLine.HelpCommand.class,
+                SealCommand.class,
         },
         footerHeading = "%nExit codes:%n",
         footer = {

@@ -38,6 +38,7 @@ public final class UsedGuest {
     private final Flavour flavour;
     private boolean cloudInit = true;
     private boolean sshServer = true;
+    private boolean rootLinkTrap = true;
     private final Map<String, Entry> entries = new LinkedHashMap<>();
     private final Map<String, String> links = new LinkedHashMap<>();
 
@@ -67,6 +68,16 @@ public final class UsedGuest {
     /** Whether an SSH server is installed (default true). */
     public UsedGuest sshServer(boolean on) {
         sshServer = on;
+        return this;
+    }
+
+    /**
+     * Whether /var/tmp/escape, a link to "/", is made (default true). virt-sysprep's tmp-files
+     * stops with an error on it (rm refuses to remove "/" recursively), so the comparison with
+     * virt-sysprep builds the tree without it.
+     */
+    public UsedGuest rootLinkTrap(boolean on) {
+        rootLinkTrap = on;
         return this;
     }
 
@@ -307,6 +318,7 @@ public final class UsedGuest {
         dir("/run", 0755);
         link("/var/run", "/run");
         dir("/dev", 0755);
+        dir("/etc/systemd/system/multi-user.target.wants", 0755);
         dir("/proc", 0555);
         dir("/sys", 0555);
         file("/usr/bin/ssh-keygen", "\177ELF fake ssh-keygen\n", 0755);
@@ -396,7 +408,9 @@ public final class UsedGuest {
         link("/home/mallory", "/");
         link("/tmp/hostlink", "/etc");
         link("/tmp/dotdot", "../../../../../../../../etc/passwd");
-        link("/var/tmp/escape", "../../../../../../..");
+        if (rootLinkTrap) {
+            link("/var/tmp/escape", "../../../../../../..");
+        }
         link("/etc/bak-link.bak", "/etc/passwd");
     }
 

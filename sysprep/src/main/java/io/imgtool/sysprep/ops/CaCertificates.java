@@ -19,14 +19,16 @@ public final class CaCertificates extends BaseOperation {
     public CaCertificates() {
         super("ca-certificates", false, "Remove CA certificates in the guest",
                 "Removes local certificates and keys in /etc/pki (the system bundles ca-bundle.crt and "
-                        + "ca-bundle.trust.crt are kept). virt-sysprep then runs update-ca-trust in the guest; "
-                        + "imgtool cannot run guest programs offline and warns instead: run 'update-ca-trust' "
-                        + "at first boot (--firstboot) if the trust store must be rebuilt.");
+                        + "ca-bundle.trust.crt are kept). The trust store is rebuilt at first boot by a "
+                        + "one-shot unit, imgtool-update-ca-trust.service (update-ca-trust or "
+                        + "update-ca-certificates), as virt-sysprep does with a firstboot script.");
     }
 
     @Override
     public List<String> paths(OsFamily family) {
-        return GLOBS;
+        List<String> all = new java.util.ArrayList<>(GLOBS);
+        all.addAll(SystemdUnits.paths(CaTrust.UNIT));
+        return all;
     }
 
     @Override
@@ -42,8 +44,7 @@ public final class CaCertificates extends BaseOperation {
             any |= files.removeFile(m);
         }
         if (any) {
-            guest.warn("ca-certificates: certificates were removed; the guest's CA store was not rebuilt "
-                    + "(run update-ca-trust or update-ca-certificates in the guest)");
+            CaTrust.rebuildAtFirstBoot(guest, "ca-certificates");
         }
     }
 }

@@ -19,13 +19,14 @@ public final class IpaClient extends BaseOperation {
         super("ipa-client", true, "Remove the IPA files",
                 "Removes the files of an IPA (Identity, Policy, Audit) enrolment, which unenrolls the "
                         + "clone without talking to the IPA server, and the IPA CA certificate from the trust "
-                        + "store sources (the store itself is not rebuilt offline; a warning says so).");
+                        + "store sources (a one-shot first-boot unit, imgtool-update-ca-trust.service, rebuilds the store).");
     }
 
     @Override
     public List<String> paths(OsFamily family) {
         List<String> all = new ArrayList<>(PATHS);
         all.addAll(CERTS);
+        all.addAll(SystemdUnits.paths(CaTrust.UNIT));
         return all;
     }
 
@@ -38,8 +39,7 @@ public final class IpaClient extends BaseOperation {
             any |= files.removeFile(c);
         }
         if (any) {
-            guest.warn("ipa-client: the IPA CA certificate was removed; the guest's CA store was not rebuilt "
-                    + "(run update-ca-trust or update-ca-certificates in the guest)");
+            CaTrust.rebuildAtFirstBoot(guest, "ipa-client");
         }
     }
 }

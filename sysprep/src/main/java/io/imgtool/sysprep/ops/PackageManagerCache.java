@@ -12,7 +12,8 @@ public final class PackageManagerCache extends BaseOperation {
     public PackageManagerCache() {
         super("package-manager-cache", true, "Remove package manager cache",
                 "Removes the downloaded packages and metadata caches of the guest's package manager: "
-                        + "every regular file below the cache directory, the directories kept.");
+                        + "every regular file below the cache directory, the directories kept. On the Red Hat "
+                        + "family the dnf cache from RHEL 8 and Fedora 22 on, the yum cache before.");
     }
 
     @Override
@@ -27,10 +28,20 @@ public final class PackageManagerCache extends BaseOperation {
         };
     }
 
+    /** The Red Hat family used yum up to RHEL 7 and Fedora 21, dnf since (as libguestfs inspection says). */
+    static boolean usesDnf(io.imgtool.sysprep.OsInfo os) {
+        int major = os.majorVersion();
+        return os.id().equals("fedora") ? major < 0 || major >= 22 : major < 0 || major >= 8;
+    }
+
     @Override
     public void perform(GuestContext guest) throws IOException {
         GuestFiles files = guest.files();
-        for (String p : paths(guest.family())) {
+        List<String> dirs = paths(guest.family());
+        if (guest.family() == OsFamily.RHEL) {
+            dirs = List.of(usesDnf(guest.os()) ? "/var/cache/dnf/**" : "/var/cache/yum/**");
+        }
+        for (String p : dirs) {
             String dirGlob = p.substring(0, p.length() - "/**".length());
             for (String dir : files.glob(dirGlob)) {
                 if (files.isDirectory(dir)) {

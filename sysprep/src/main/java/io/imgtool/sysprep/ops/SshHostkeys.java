@@ -46,8 +46,7 @@ public final class SshHostkeys extends BaseOperation {
     public List<String> paths(OsFamily family) {
         List<String> p = new ArrayList<>(List.of(GLOB));
         if (family == OsFamily.DEBIAN) {
-            p.add(SystemdUnits.UNIT_DIR + "/" + UNIT);
-            p.add(SystemdUnits.UNIT_DIR + "/" + SystemdUnits.TARGET + ".wants/" + UNIT);
+            p.addAll(SystemdUnits.paths(UNIT));
         }
         return p;
     }

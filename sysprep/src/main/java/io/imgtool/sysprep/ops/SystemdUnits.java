@@ -19,6 +19,12 @@ public final class SystemdUnits {
     private SystemdUnits() {
     }
 
+    /** The guest paths {@link #installAndEnable} may create for {@code name}. */
+    public static java.util.List<String> paths(String name) {
+        return java.util.List.of("/etc/systemd", UNIT_DIR, UNIT_DIR + "/" + name, UNIT_DIR + "/" + TARGET + ".wants",
+                UNIT_DIR + "/" + TARGET + ".wants/" + name);
+    }
+
     /** Writes {@code UNIT_DIR/name} with {@code text} and enables it (idempotent). */
     public static void installAndEnable(GuestFiles files, String name, String text) throws IOException {
         files.mkdirs(UNIT_DIR, GuestFiles.Meta.ROOT_DIR);
