@@ -532,8 +532,11 @@ public final class GuestFiles {
         } catch (NoSuchFileException | NotDirectoryException e) {
             return Type.MISSING;
         } catch (FileSystemException e) {
-            // ENOTDIR surfaces as a plain FileSystemException on some providers.
-            return Type.MISSING;
+            // ENOTDIR (a parent is a file) surfaces as a plain FileSystemException on Linux.
+            if (e.getReason() != null && e.getReason().contains("Not a directory")) {
+                return Type.MISSING;
+            }
+            throw e;
         }
         if (a.isSymbolicLink()) {
             return Type.SYMLINK;
