@@ -18,6 +18,7 @@ import picocli.CommandLine.Command;
                 VerifyCommand.class,
                 XzCommand.class,
                 IndexEntryCommand.class,
+                SealCommand.class,
         },
         footerHeading = "%nExit codes:%n",
         footer = {
