@@ -12,6 +12,8 @@ public enum BootOutcome {
     EMERGENCY_SHELL(false),
     /** The guest reset (rebooted, or a triple fault) instead of powering off. */
     RESET(false),
+    /** The guest powered off, but the --script exited with a non-zero status (seen on the console). */
+    SCRIPT_FAILED(false),
     /** The guest powered off, but cloud-init reported errors (result.json, or the console). */
     CLOUD_INIT_ERRORS(false),
     /** QEMU itself failed: it exited with an error before the guest powered off. */

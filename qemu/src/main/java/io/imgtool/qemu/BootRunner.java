@@ -420,6 +420,12 @@ public final class BootRunner {
                     + "; QEMU was killed" + last);
         }
         if ("guest-shutdown".equals(e.shutdownReason())) {
+            List<ConsoleEvent> script = e.events().stream()
+                    .filter(x -> x.kind() == ConsoleEvent.Kind.SCRIPT_FAILED).toList();
+            if (!script.isEmpty()) {
+                return new Verdict(BootOutcome.SCRIPT_FAILED, "the guest powered off, but the script failed: "
+                        + script.get(0).line().substring(script.get(0).line().indexOf("imgtool-script:")));
+            }
             List<ConsoleEvent> ci = e.events().stream().filter(x -> x.kind() == ConsoleEvent.Kind.CLOUD_INIT_ERROR).toList();
             if (!ci.isEmpty() && b.cloudInitReader == null) {
                 return new Verdict(BootOutcome.CLOUD_INIT_ERRORS, "the guest powered off, but cloud-init reported: "

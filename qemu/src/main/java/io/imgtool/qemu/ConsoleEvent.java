@@ -15,7 +15,9 @@ public record ConsoleEvent(Kind kind, String line) {
         /** systemd's emergency or rescue mode, an initramfs or dracut shell: nobody will type; stopped at once. */
         EMERGENCY_SHELL(true),
         /** cloud-init reported a failed module; the guest goes on (and powers off), the run fails. */
-        CLOUD_INIT_ERROR(false);
+        CLOUD_INIT_ERROR(false),
+        /** The --script wrapper reported a non-zero exit status; the guest powers off, the run fails. */
+        SCRIPT_FAILED(false);
 
         private final boolean fatal;
 

@@ -56,14 +56,7 @@ public final class UserData {
             parts.add(isMime(u) ? new Part(null, "user-data", u) : new Part("text/plain", "user-data", u));
         }
         if (script != null) {
-            byte[] s = script;
-            if (!startsWith(s, "#!")) {
-                byte[] withShebang = new byte[s.length + 10];
-                System.arraycopy("#!/bin/sh\n".getBytes(StandardCharsets.US_ASCII), 0, withShebang, 0, 10);
-                System.arraycopy(s, 0, withShebang, 10, s.length);
-                s = withShebang;
-            }
-            parts.add(new Part("text/x-shellscript", "imgtool-script", s));
+            parts.add(new Part("text/x-shellscript", "imgtool-script", scriptWrapper(script)));
         }
         if (powerOff) {
             parts.add(new Part("text/cloud-config", "imgtool-power-off", powerOffConfig().getBytes(StandardCharsets.UTF_8)));
@@ -79,6 +72,40 @@ public final class UserData {
             return parts.get(0).content();          // cloud-init recognises a single part by its first line
         }
         return multipart(parts);
+    }
+
+    /** The line a script wrapper prints on the console when the script has ended. */
+    public static final String STATUS_LINE = "imgtool-script: exited with status ";
+    /** Where the wrapper puts the script in the guest while it runs (not /run or /tmp: often noexec). */
+    static final String GUEST_SCRIPT = "/var/lib/imgtool/script";
+
+    /**
+     * A /bin/sh script that writes {@code script} to the guest (base64 in a here-document, so any
+     * content is safe), runs it, prints {@link #STATUS_LINE} and the status on the console, and
+     * exits with that status. A script without "#!" runs with /bin/sh. Shared by the cloud-init path
+     * and the firstboot unit.
+     */
+    public static byte[] scriptWrapper(byte[] script) {
+        if (script.length > MAX_SIZE) {
+            throw new IllegalArgumentException("script of " + script.length + " bytes exceeds " + MAX_SIZE);
+        }
+        String b64 = Base64.getMimeEncoder(76, new byte[] {'\n'}).encodeToString(script);
+        String run = startsWith(script, "#!") ? "\"$f\"" : "/bin/sh \"$f\"";
+        String text = "#!/bin/sh\n"
+                + "# imgtool: runs the user's script once and reports its exit status on the console\n"
+                + "f=" + GUEST_SCRIPT + "\n"
+                + "mkdir -p \"${f%/*}\"\n"
+                + "base64 -d > \"$f\" <<'IMGTOOL_SCRIPT_BASE64'\n"
+                + b64 + (b64.isEmpty() ? "" : "\n")
+                + "IMGTOOL_SCRIPT_BASE64\n"
+                + "chmod 0700 \"$f\"\n"
+                + run + "\n"
+                + "status=$?\n"
+                + "rm -f \"$f\"\n"
+                + "{ echo \"" + STATUS_LINE + "$status\" > /dev/console; } 2>/dev/null || echo \"" + STATUS_LINE
+                + "$status\"\n"
+                + "exit $status\n";
+        return text.getBytes(StandardCharsets.UTF_8);
     }
 
     /** The cloud-config that powers the guest off once cloud-init has finished. */

@@ -5,6 +5,8 @@
 #   imgtool.test=hang       write the marker, then never power off (the timeout test)
 #   imgtool.test=reboot     reboot instead of powering off
 #   imgtool.test=emergency  print systemd's emergency-mode line and wait
+#   imgtool.test=script     run the seed's user-data as a shell script (as cloud-init's scripts_user
+#                           would run imgtool's --script part), write the marker, power off
 /bin/busybox mkdir -p /proc /sys /dev /mnt /usr/bin /usr/sbin /sbin
 /bin/busybox --install -s
 mount -t proc proc /proc
@@ -56,6 +58,16 @@ seed)
     fi
     mark seed
     echo "imgtool-test: powering off"
+    poweroff -f
+    ;;
+script)
+    if [ -n "$seed" ] && mount -t iso9660 -o ro "$seed" /mnt; then
+        cp /mnt/user-data /user-data
+        umount /mnt
+        sh /user-data
+        echo "imgtool-test: user-data exited with $?"
+    fi
+    mark script
     poweroff -f
     ;;
 hang)

@@ -31,6 +31,8 @@ public final class ConsoleWatcher {
                             + "|Give root password for maintenance|Dropping to a shell!"), false),
             // Debian/Ubuntu initramfs-tools and dracut prompts, printed without a newline.
             new Rule(ConsoleEvent.Kind.EMERGENCY_SHELL, Pattern.compile("^\\(initramfs\\) $|^dracut:/# $"), true),
+            new Rule(ConsoleEvent.Kind.SCRIPT_FAILED, Pattern.compile("imgtool-script: exited with status [1-9][0-9]*"),
+                    false),
             new Rule(ConsoleEvent.Kind.CLOUD_INIT_ERROR, Pattern.compile(
                     "Failed to run module \\S+|Failed running /var/lib/cloud/instance/scripts/"), false));
 

@@ -79,7 +79,7 @@ public final class KvmProbe {
         Files.write(fw, firmware());
         try {
             Result r = run(qemu, fw, Accel.KVM, limit);
-            if (r.status() == SUCCESS_STATUS) {
+            if (r.status() != null && r.status() == SUCCESS_STATUS) {
                 return new Decision(Accel.KVM, "a probe guest ran under KVM in " + r.millis() + " ms");
             }
             if (r.status() == null) {
