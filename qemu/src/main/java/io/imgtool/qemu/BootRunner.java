@@ -281,6 +281,21 @@ public final class BootRunner {
         Overlay overlay = null;
         Path partial = null;
         boolean success = false;
+        // Interrupted (Ctrl-C, SIGTERM): QEMU gets the signal too; leave no overlay or partial output behind.
+        List<Path> litter = java.util.Collections.synchronizedList(new ArrayList<>());
+        litter.add(work);
+        Thread cleanup = new Thread(() -> {
+            synchronized (litter) {
+                for (Path p : litter) {
+                    try {
+                        deleteTree(p);
+                    } catch (IOException ignored) {
+                        // best effort while the JVM exits
+                    }
+                }
+            }
+        }, "imgtool-boot-cleanup");
+        Runtime.getRuntime().addShutdownHook(cleanup);
         try {
             // Prepare: seed, UEFI variables, then the disk QEMU writes.
             Path seedFile = null;
@@ -300,6 +315,7 @@ public final class BootRunner {
                     Path dir = b.mode == Mode.COMMIT ? b.image.toAbsolutePath().getParent() : work;
                     Path file = dir.resolve("." + b.image.getFileName() + ".imgtool-overlay-" + ProcessHandle.current().pid()
                             + ".qcow2");
+                    litter.add(file);
                     overlay = b.overlays.create(b.image, b.format, file);
                     disk = overlay.file();
                     diskFormat = overlay.format();
@@ -307,6 +323,7 @@ public final class BootRunner {
                 case OUTPUT -> {
                     partial = b.output.toAbsolutePath().resolveSibling("." + b.output.getFileName() + ".imgtool-partial");
                     Files.deleteIfExists(partial);
+                    litter.add(partial);
                     copySparse(b.image, partial);
                     disk = partial;
                     diskFormat = b.format;
@@ -344,6 +361,8 @@ public final class BootRunner {
                 }
             }
             success = v.outcome().success();
+            litter.clear();                           // from here on, committing must not be undone by a signal
+            litter.add(work);
             Path changesIn = finish(success, overlay, partial);
             overlay = null;
             partial = null;
@@ -362,6 +381,11 @@ public final class BootRunner {
                             Duration.ofNanos(t3 - t2), Duration.ofNanos(t4 - t3)),
                     command);
         } finally {
+            try {
+                Runtime.getRuntime().removeShutdownHook(cleanup);
+            } catch (IllegalStateException shuttingDown) {
+                // the hook runs anyway
+            }
             if (overlay != null) {
                 overlay.discard();
             }
