@@ -84,15 +84,35 @@ class BootCommandTest {
     }
 
     @Test
-    void anEmptyDiskNeverPowersOffAndTimesOutWithExitTwelve() throws Exception {
+    void anEmptyDiskIsNotBootableExitEleven() throws Exception {
         ReferenceTools.require("qemu-system-x86_64");
         Path disk = emptyDisk();
         String before = sha256(disk);
-        // SeaBIOS finds nothing to boot and waits 60 s before retrying: killed at 5 s.
-        Run r = run("boot", disk.toString(), "--timeout", "5s", "--accel", "tcg", "--memory", "128M", "--cpus", "1",
+        // SeaBIOS says "No bootable device." on the serial console (and would retry in 60 s).
+        Run r = run("boot", disk.toString(), "--timeout", "2m", "--accel", "tcg", "--memory", "128M", "--cpus", "1",
+                "--no-network", "--quiet");
+        assertThat(r.exit()).as(r.out() + r.err()).isEqualTo(ExitCodes.GUEST_FAILED);
+        assertThat(r.out()).contains("FAILED (not bootable)").contains("No bootable device.");
+        assertThat(sha256(disk)).isEqualTo(before);
+    }
+
+    @Test
+    void aGuestThatNeverPowersOffTimesOutWithExitTwelve() throws Exception {
+        ReferenceTools.require("qemu-system-x86_64");
+        TestKernel k = TestKernel.require();
+        Path busybox = ReferenceTools.require("busybox");
+        Path disk = emptyDisk();
+        String before = sha256(disk);
+        CpioWriter cpio = new CpioWriter().dir("/dev", 0755).charDevice("/dev/console", 0600, 5, 1)
+                .file("/bin/busybox", 0755, Files.readAllBytes(busybox))
+                .file("/init", 0755, "#!/bin/busybox sh\nwhile :; do /bin/busybox sleep 60; done\n"
+                        .getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+        Path initrd = Files.write(dir.resolve("initrd.cpio"), cpio.toByteArray());
+        Run r = run("boot", disk.toString(), "--kernel", k.kernel().toString(), "--initrd", initrd.toString(),
+                "--append", "console=ttyS0", "--timeout", "8s", "--accel", "tcg", "--memory", "256M", "--cpus", "1",
                 "--no-network", "--quiet");
         assertThat(r.exit()).as(r.out() + r.err()).isEqualTo(ExitCodes.GUEST_TIMEOUT);
-        assertThat(r.out()).contains("FAILED (timeout)").contains("did not power off within 5 s");
+        assertThat(r.out()).contains("FAILED (timeout)").contains("did not power off within 8 s");
         assertThat(sha256(disk)).isEqualTo(before);
     }
 

@@ -8,6 +8,8 @@ public enum BootOutcome {
     TIMEOUT(false),
     /** "Kernel panic - not syncing" on the console, or QEMU's guest-panic event. */
     KERNEL_PANIC(false),
+    /** The firmware found no bootable disk (no boot loader for BIOS, no EFI system partition for UEFI). */
+    NOT_BOOTABLE(false),
     /** An emergency, rescue, initramfs or dracut shell on the console. */
     EMERGENCY_SHELL(false),
     /** The guest reset (rebooted, or a triple fault) instead of powering off. */

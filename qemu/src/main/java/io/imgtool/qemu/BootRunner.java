@@ -431,10 +431,13 @@ public final class BootRunner {
     private Verdict verdict(GuestProcess.Exit e) {
         String last = e.tail().isEmpty() ? "" : " (last console line: \"" + e.tail().get(e.tail().size() - 1) + "\")";
         if (e.fatal() != null) {
-            BootOutcome o = e.fatal().kind() == ConsoleEvent.Kind.KERNEL_PANIC ? BootOutcome.KERNEL_PANIC
-                    : BootOutcome.EMERGENCY_SHELL;
-            return new Verdict(o, (o == BootOutcome.KERNEL_PANIC ? "kernel panic" : "the guest dropped to an emergency shell")
-                    + ": " + e.fatal().line());
+            return switch (e.fatal().kind()) {
+                case KERNEL_PANIC -> new Verdict(BootOutcome.KERNEL_PANIC, "kernel panic: " + e.fatal().line());
+                case NO_BOOTABLE_DEVICE -> new Verdict(BootOutcome.NOT_BOOTABLE, "the " + (b.firmware == Firmware.UEFI
+                        ? "UEFI" : "BIOS") + " firmware found nothing to boot: " + e.fatal().line());
+                default -> new Verdict(BootOutcome.EMERGENCY_SHELL, "the guest dropped to an emergency shell: "
+                        + e.fatal().line());
+            };
         }
         if (e.guestPanicked()) {
             return new Verdict(BootOutcome.KERNEL_PANIC, "QEMU reported a guest panic" + last);
@@ -471,7 +474,8 @@ public final class BootRunner {
                          Path vars, Path qmpSocket) {
         List<String> c = new ArrayList<>();
         c.add(qemuBin.toString());
-        c.addAll(List.of("-name", "imgtool", "-machine", "q35", "-accel", accel.qemuName(),
+        // graphics=off: there is no display, so the firmware (SeaBIOS too) writes to the serial console.
+        c.addAll(List.of("-name", "imgtool", "-machine", "q35,graphics=off", "-accel", accel.qemuName(),
                 "-cpu", accel == Accel.KVM ? "host" : "max",
                 "-m", Long.toString((b.memory + (1 << 20) - 1) >> 20), "-smp", Integer.toString(b.cpus),
                 "-nodefaults", "-no-user-config", "-display", "none", "-serial", "stdio", "-monitor", "none",

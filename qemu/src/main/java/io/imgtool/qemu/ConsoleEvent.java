@@ -12,6 +12,8 @@ public record ConsoleEvent(Kind kind, String line) {
     public enum Kind {
         /** "Kernel panic - not syncing": the guest is dead; QEMU is stopped at once. */
         KERNEL_PANIC(true),
+        /** The firmware found nothing to boot (SeaBIOS "No bootable device.", OVMF's equivalent); stopped at once. */
+        NO_BOOTABLE_DEVICE(true),
         /** systemd's emergency or rescue mode, an initramfs or dracut shell: nobody will type; stopped at once. */
         EMERGENCY_SHELL(true),
         /** cloud-init reported a failed module; the guest goes on (and powers off), the run fails. */

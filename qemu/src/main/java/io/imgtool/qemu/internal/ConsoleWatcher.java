@@ -29,6 +29,8 @@ public final class ConsoleWatcher {
             new Rule(ConsoleEvent.Kind.EMERGENCY_SHELL, Pattern.compile(
                     "You are in emergency mode|Entering emergency mode|You are in rescue mode"
                             + "|Give root password for maintenance|Dropping to a shell!"), false),
+            new Rule(ConsoleEvent.Kind.NO_BOOTABLE_DEVICE, Pattern.compile(
+                    "^No bootable device\\.|No bootable option or device was found"), false),
             // Debian/Ubuntu initramfs-tools and dracut prompts, printed without a newline.
             new Rule(ConsoleEvent.Kind.EMERGENCY_SHELL, Pattern.compile("^\\(initramfs\\) $|^dracut:/# $"), true),
             new Rule(ConsoleEvent.Kind.SCRIPT_FAILED, Pattern.compile("imgtool-script: exited with status [1-9][0-9]*"),

@@ -102,4 +102,14 @@ class ConsoleWatcherTest {
         assertThat(w.tail().get(0)).hasSize(ConsoleWatcher.MAX_LINE);
         assertThat(seen).extracting(ConsoleEvent::kind).containsExactly(ConsoleEvent.Kind.KERNEL_PANIC);
     }
+
+    @Test
+    void firmwareWithNothingToBoot() {
+        String log = "\u001bc\u001b[?7l\u001b[2J\u001b[0mSeaBIOS (version 1.16.2-debian-1.16.2-1)\r\n"
+                + "Booting from Hard Disk...\r\nBoot failed: not a bootable disk\r\n\r\n"
+                + "Booting from Floppy...\r\nBoot failed: could not read the boot disk\r\n\r\nNo bootable device.\r\n";
+        List<ConsoleEvent> e = feed(log, 9);
+        assertThat(e).extracting(ConsoleEvent::kind).containsExactly(ConsoleEvent.Kind.NO_BOOTABLE_DEVICE);
+        assertThat(e.get(0).kind().fatal()).isTrue();
+    }
 }
