@@ -184,4 +184,18 @@ class BootRunnerBootTest {
         assertThat(sha256(disk)).isEqualTo(before);
         assertThat(leftovers(dir)).isEmpty();
     }
+
+    @Test
+    void uefiFirmwareBootsTheKernelToo() throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue(Files.isDirectory(Path.of("/usr/share/OVMF")),
+                "OVMF (Debian package ovmf) not installed");
+        Path disk = TestGuest.disk(dir.resolve("disk.raw"), 16);
+        ByteArrayOutputStream console = new ByteArrayOutputStream();
+        BootResult r = guest(disk, "seed", console).firmware(Firmware.UEFI).inPlace().build().run();
+        System.out.println("boot-to-poweroff (TCG, UEFI): " + r.timings());
+        assertThat(r.outcome()).as(r.message()).isEqualTo(BootOutcome.POWERED_OFF);
+        assertThat(r.command()).anyMatch(a -> a.startsWith("if=pflash,format=raw,unit=0,readonly=on,file="));
+        assertThat(TestGuest.marker(disk)).isEqualTo("IMGTOOL-TEST-MARKER seed");
+        assertThat(leftovers(dir)).isEmpty();
+    }
 }
