@@ -21,6 +21,12 @@ public final class ExitCodes {
     public static final int LOCKED = 5;
     /** The operating system failed a read or write (disk full, permission denied, ...). */
     public static final int IO_ERROR = 6;
+    /** {@code boot}: qemu-system-x86_64 (Debian package qemu-system-x86), qemu-img or OVMF is not installed. */
+    public static final int QEMU_MISSING = 10;
+    /** {@code boot}: the guest failed (kernel panic, emergency shell, reset, failed script, cloud-init errors, QEMU error). */
+    public static final int GUEST_FAILED = 11;
+    /** {@code boot}: the guest did not power off within the timeout; QEMU was killed. */
+    public static final int GUEST_TIMEOUT = 12;
     /** A bug in imgtool: an unexpected exception. The message asks for IMGTOOL_DEBUG=1. */
     public static final int INTERNAL = 70;
 

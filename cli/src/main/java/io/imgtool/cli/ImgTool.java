@@ -19,6 +19,7 @@ import picocli.CommandLine.Command;
                 XzCommand.class,
                 IndexEntryCommand.class,
                 SealCommand.class,
+                BootCommand.class,
         },
         footerHeading = "%nExit codes:%n",
         footer = {
@@ -29,6 +30,9 @@ import picocli.CommandLine.Command;
                 "  4  unsupported feature in the input",
                 "  5  image in use (locked by another process)",
                 "  6  I/O error (disk full, permission denied)",
+                " 10  boot: qemu-system-x86_64 (package qemu-system-x86) or qemu-img missing",
+                " 11  boot: the guest failed (panic, emergency shell, failed script, ...)",
+                " 12  boot: the guest did not power off in time",
                 " 70  internal error (a bug; IMGTOOL_DEBUG=1 shows the stack trace)"})
 public final class ImgTool implements Runnable {
 
