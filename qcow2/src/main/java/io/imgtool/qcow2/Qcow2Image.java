@@ -481,7 +481,13 @@ public final class Qcow2Image implements ResizableDevice {
                 }
             }
         } else {
-            long host = refcounts.allocate((int) n);
+            long[] run = refcounts.allocateRun(1, (int) n);
+            long host = run[0];
+            if (run[1] < n) {
+                n = run[1];
+                bytes = (int) (n * cs);
+                part = src.slice(src.position(), bytes);
+            }
             file.write(part, host);
             for (long i = 0; i < n; i++) {
                 long old = l2.entry(ci + i);
@@ -511,7 +517,7 @@ public final class Qcow2Image implements ResizableDevice {
                 return;
             }
             byte[] buf = new byte[cs];
-            if ((e & L2Entry.ZERO_FLAG) == 0) {
+            if (L2Entry.isCompressed(e) || (e & L2Entry.ZERO_FLAG) == 0) { // bit 0 of a compressed entry is offset
                 readGuest(buf, 0, cStart, cs);
             }
             data.get(buf, inC, len);

@@ -81,6 +81,16 @@ final class TestImages {
         return b;
     }
 
+    /** Byte-array equality with a short message (the first difference), never a megabyte dump. */
+    static void assertSame(byte[] actual, byte[] expected, String what) {
+        int i = java.util.Arrays.mismatch(actual, expected);
+        if (i >= 0) {
+            throw new AssertionError(what + ": lengths " + actual.length + "/" + expected.length
+                    + ", first difference at byte " + i + " (actual " + (i < actual.length ? actual[i] : "-")
+                    + ", expected " + (i < expected.length ? expected[i] : "-") + ")");
+        }
+    }
+
     static byte[] readAll(BlockDevice dev) throws IOException {
         byte[] b = new byte[Math.toIntExact(dev.size())];
         dev.read(ByteBuffer.wrap(b), 0);

@@ -244,34 +244,108 @@ public final class Refcounts {
      * first. The file is grown to cover them.
      */
     public long allocate(int n) throws IOException {
+        long[] r = allocateRun(n, n);
+        return r[0];
+    }
+
+    /**
+     * Allocates between {@code min} and {@code max} contiguous clusters: the first free run inside the
+     * file of at least {@code min} clusters (extended up to {@code max}), else {@code max} clusters past
+     * the end of the file. Returns {host offset, count}.
+     */
+    public long[] allocateRun(int min, int max) throws IOException {
+        long hw = highWater();
         long c = Math.max(freeHint, 1);
-        long run = 0;
-        long runStart = c;
-        while (run < n) {
-            if (get(c) == 0) {
-                // Creating the block for c (if missing) puts the block itself at its first cluster.
-                blockFor(c);
-                if (get(c) == 0) {
-                    if (run == 0) {
-                        runStart = c;
-                    }
-                    run++;
-                } else {
-                    run = 0;
-                }
-            } else {
-                run = 0;
+        boolean sawFree = false;
+        while (c < hw) {
+            if (get(c) != 0) {
+                c++;
+                continue;
             }
-            c++;
+            blockFor(c); // may put a new refcount block at c itself
+            if (get(c) != 0) {
+                c++;
+                continue;
+            }
+            if (!sawFree) {
+                sawFree = true;
+                freeHint = c;
+            }
+            long runStart = c;
+            long run = 0;
+            while (run < max && c < hw && get(c) == 0) {
+                run++;
+                c++;
+            }
+            if (run >= min) {
+                // Every cluster of the run has an existing block (the run stays below the file end,
+                // and blocks for ranges inside the file were created while scanning them).
+                for (long i = runStart; i < runStart + run; i++) {
+                    set(i, 1);
+                }
+                if (runStart == freeHint) {
+                    freeHint = runStart + run;
+                }
+                return new long[] {runStart << g.clusterBits(), run};
+            }
         }
-        for (long i = runStart; i < runStart + n; i++) {
-            set(i, 1);
+        if (!sawFree) {
+            freeHint = hw;
         }
-        if (n == 1 || runStart == Math.max(freeHint, 1)) {
-            freeHint = runStart + n;
+        return new long[] {allocateAtEnd(max), max};
+    }
+
+    /**
+     * Allocates {@code n} clusters at the end of the file. Refcount blocks the new clusters need go
+     * right after them (so large runs are never split by blocks), written before their table entries.
+     */
+    private long allocateAtEnd(long n) throws IOException {
+        long perBlock = 1L << g.refblockBits();
+        while (true) {
+            long start = Math.max(highWater(), 1);
+            long nb = 0;
+            List<Long> need = new ArrayList<>();
+            for (int iter = 0; iter < 64; iter++) {
+                long end = start + n + nb;
+                need.clear();
+                for (long bi = start / perBlock; bi <= (end - 1) / perBlock; bi++) {
+                    if (bi >= table.length || table[(int) bi] == 0) {
+                        need.add(bi);
+                    }
+                }
+                if (need.size() == nb) {
+                    break;
+                }
+                nb = need.size();
+            }
+            long end = start + n + nb;
+            long maxIndex = (end - 1) / perBlock;
+            if (maxIndex >= table.length) {
+                growTable(maxIndex);
+                continue; // the table moved to the end of the file: start again past it
+            }
+            file.grow(end << g.clusterBits());
+            for (int i = 0; i < need.size(); i++) {
+                long bi = need.get(i);
+                long blockCluster = start + n + i;
+                long off = blockCluster << g.clusterBits();
+                MetadataCache.Table t = blocks.create(off);
+                for (long c = Math.max(start, bi * perBlock); c < Math.min(end, (bi + 1) * perBlock); c++) {
+                    RefcountBlock.set(t.buf(), g.refcountOrder(), (int) (c - bi * perBlock), 1);
+                }
+                file.write(t.buf().duplicate().clear(), off);
+                t.dirty = false;
+                table[(int) bi] = off;
+                file.write(ByteBuffer.allocate(8).putLong(0, off), tableOffset + bi * 8L);
+            }
+            for (long c = start; c < end; c++) {
+                long bi = c / perBlock;
+                if (!need.contains(bi)) {
+                    set(c, 1);
+                }
+            }
+            return start << g.clusterBits();
         }
-        file.grow((runStart + n) << g.clusterBits());
-        return runStart << g.clusterBits();
     }
 
     /** Takes one specific cluster if it is free; returns whether it was. */
