@@ -10,6 +10,13 @@ import picocli.CommandLine.Command;
         description = "Offline disk-image toolkit: qcow2, GPT/MBR and ext4 without root, mounts or appliances.",
         subcommands = {
                 CommandLine.HelpCommand.class,
+                InfoCommand.class,
+                CheckCommand.class,
+                CreateCommand.class,
+                ConvertCommand.class,
+                ResizeCommand.class,
+                MapCommand.class,
+                SampleCommand.class,
         },
         footerHeading = "%nExit codes:%n",
         footer = {
