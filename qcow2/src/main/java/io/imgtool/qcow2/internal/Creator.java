@@ -102,14 +102,27 @@ public final class Creator {
         for (long c = 0; c < total; c++) {
             RefcountBlock.set(rb, refcountOrder, (int) c, 1); // blocks are contiguous: index c works across them
         }
-        RawFileDevice dev = RawFileDevice.create(path, end);
+        // Written under a temporary name and renamed when complete: a new image is never half made,
+        // even if the process is killed while creating it.
+        if (Files.exists(path, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+            throw new java.nio.file.FileAlreadyExistsException(path.toString());
+        }
+        Path tmp = path.resolveSibling("." + path.getFileName() + ".imgtool-new");
+        Files.deleteIfExists(tmp);
+        RawFileDevice dev = RawFileDevice.create(tmp, end);
         try (dev) {
             dev.write(first, 0);
             dev.write(rt, cs);
             dev.write(rb, blocksAt);
             dev.flush();
         } catch (IOException | RuntimeException e) {
-            Files.deleteIfExists(path);
+            Files.deleteIfExists(tmp);
+            throw e;
+        }
+        try {
+            Files.move(tmp, path, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+        } catch (IOException | RuntimeException e) {
+            Files.deleteIfExists(tmp);
             throw e;
         }
     }
