@@ -33,6 +33,10 @@ public final class SampleCommand implements Callable<Integer> {
     @Option(names = "--seed", defaultValue = "1", description = "Seed of the content (default 1).")
     long seed;
 
+    @Option(names = "--fill", defaultValue = "0.4",
+            description = "Fraction of the disk (from the start) that holds content; the rest is a hole (default 0.4).")
+    double fill;
+
     @Parameters(paramLabel = "OUT", description = "The file to create (must not exist).")
     Path out;
 
@@ -49,21 +53,21 @@ public final class SampleCommand implements Callable<Integer> {
         }
         try (BlockDevice dev = "raw".equals(format) ? RawFileDevice.create(out, bytes)
                 : Qcow2Image.create(out, Qcow2Options.builder().size(bytes).build())) {
-            write(dev, seed);
+            write(dev, seed, fill);
             dev.flush();
         }
         System.err.println("wrote sample image " + out + " (" + Sizes.human(bytes) + " virtual)");
         return ExitCodes.OK;
     }
 
-    /** Fills {@code dev}: 1 MiB chunks over the first 40% and the last 2 MiB; the rest stays a hole. */
-    static void write(BlockDevice dev, long seed) throws java.io.IOException {
+    /** Fills {@code dev}: 1 MiB chunks over the first {@code fill} of it and the last 2 MiB; the rest stays a hole. */
+    static void write(BlockDevice dev, long seed, double fill) throws java.io.IOException {
         SplittableRandom r = new SplittableRandom(seed);
         int chunk = 1 << 20;
         long chunks = dev.size() / chunk;
         byte[] buf = new byte[chunk];
         for (long c = 0; c < chunks; c++) {
-            if (c >= chunks * 2 / 5 && c < chunks - 2) {
+            if (c >= (long) (chunks * fill) && c < chunks - 2) {
                 continue;
             }
             int kind = r.nextInt(100);

@@ -14,15 +14,15 @@ import java.util.zip.Inflater;
  *
  * <p><b>Why java.util.zip.Deflater output is safe although QEMU declares a 4 KiB window.</b> QEMU
  * inflates a compressed cluster with {@code inflateInit2(-12)} and a single {@code inflate(Z_FINISH)}
- * call whose output buffer is the whole cluster. Deflater uses a 32 KiB window, so its streams may
- * refer back up to 32 KiB. zlib's inflate checks a distance against the bytes it has produced in
- * the current call plus its window; as the whole cluster is produced in one call into one buffer,
- * every back-reference points into that buffer and is accepted whatever the declared window. Only a
- * zlib built with {@code INFLATE_STRICT} compares distances with the declared window size, and
- * neither Debian's nor QEMU's builds define it. {@code Qcow2CrossWriteTest} proves the point on
- * clusters made to need long distances (qemu-img compare of a deflate image), and
- * {@code DeflateWindowTest} decodes our streams with a strict decoder that records the largest
- * distance, showing it does exceed 4 KiB, so the first test is not passing by luck.
+ * call whose output buffer is the whole cluster. Deflater cannot limit its window (it uses 32 KiB),
+ * so its streams may refer back more than 4 KiB. zlib's inflate accepts a distance that reaches
+ * into the output produced in the current call; as QEMU produces the whole cluster in one call into
+ * one buffer, every back-reference lands in that buffer, whatever window was declared. Only a zlib
+ * built with {@code INFLATE_STRICT} compares distances with the declared window, and Debian's and
+ * QEMU's builds do not define it. {@code DeflateWindowTest} shows both halves: a decoder that keeps
+ * only a 4 KiB window (jzlib, window bits -12) rejects some of these clusters, and qemu-img reads
+ * every one of them correctly (check, compare, convert). Any reader that decompresses a cluster
+ * whole, as the format implies, is safe; a strictly windowed streaming decoder would not be.
  */
 public final class Codec {
 
