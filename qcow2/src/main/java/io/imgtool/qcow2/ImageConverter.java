@@ -57,7 +57,7 @@ public final class ImageConverter {
     public record Result(long bytesRead, long plainClusters, long compressedClusters, long outputFileSize) {
     }
 
-    private static final int WINDOW = 4 << 20;
+    private static final int WINDOW = 1 << 20;
 
     /**
      * Deflate level of compressed output. With its 32 KiB window, {@code Deflater} at level 4 makes
