@@ -20,6 +20,13 @@ import picocli.CommandLine.Command;
                 IndexEntryCommand.class,
                 SealCommand.class,
                 BootCommand.class,
+                InfoCommand.class,
+                CheckCommand.class,
+                CreateCommand.class,
+                ConvertCommand.class,
+                ResizeCommand.class,
+                MapCommand.class,
+                SampleCommand.class,
         },
         footerHeading = "%nExit codes:%n",
         footer = {

@@ -1,0 +1,143 @@
+package io.imgtool.qcow2.internal;
+
+import io.airlift.compress.MalformedInputException;
+import io.airlift.compress.zstd.ZstdCompressor;
+import io.airlift.compress.zstd.ZstdDecompressor;
+import io.imgtool.core.ImageFormatException;
+import java.util.zip.DataFormatException;
+import java.util.zip.Deflater;
+import java.util.zip.Inflater;
+
+/**
+ * Compression of single clusters, as qcow2 stores them: a raw deflate stream (compression type 0,
+ * "zlib") or one zstd frame (type 1). Each call is independent; instances are cheap per thread.
+ *
+ * <p><b>Why java.util.zip.Deflater output is safe although QEMU declares a 4 KiB window.</b> QEMU
+ * inflates a compressed cluster with {@code inflateInit2(-12)} and a single {@code inflate(Z_FINISH)}
+ * call whose output buffer is the whole cluster. Deflater cannot limit its window (it uses 32 KiB),
+ * so its streams may refer back more than 4 KiB. zlib's inflate accepts a distance that reaches
+ * into the output produced in the current call; as QEMU produces the whole cluster in one call into
+ * one buffer, every back-reference lands in that buffer, whatever window was declared. Only a zlib
+ * built with {@code INFLATE_STRICT} compares distances with the declared window, and Debian's and
+ * QEMU's builds do not define it. {@code DeflateWindowTest} shows both halves: a decoder that keeps
+ * only a 4 KiB window (jzlib, window bits -12) rejects some of these clusters, and qemu-img reads
+ * every one of them correctly (check, compare, convert). Any reader that decompresses a cluster
+ * whole, as the format implies, is safe; a strictly windowed streaming decoder would not be.
+ */
+public final class Codec {
+
+    public enum Type {
+        DEFLATE(0), ZSTD(1);
+
+        public final int id;
+
+        Type(int id) {
+            this.id = id;
+        }
+
+        public static Type of(int id) {
+            return id == 1 ? ZSTD : DEFLATE;
+        }
+    }
+
+    private final Type type;
+    private final int level;
+    private Deflater deflater;
+    private Inflater inflater;
+    private ZstdCompressor zc;
+    private ZstdDecompressor zd;
+
+    public Codec(Type type, int level) {
+        this.type = type;
+        this.level = level;
+    }
+
+    public Type type() {
+        return type;
+    }
+
+    /**
+     * Compresses {@code len} bytes; returns the compressed length in {@code out}, or -1 when it would
+     * not be smaller than {@code limit} (store the cluster uncompressed then).
+     */
+    public int compress(byte[] in, int len, byte[] out, int limit) {
+        if (type == Type.DEFLATE) {
+            if (deflater == null) {
+                deflater = new Deflater(level, true);
+            }
+            deflater.reset();
+            deflater.setInput(in, 0, len);
+            deflater.finish();
+            int n = 0;
+            while (!deflater.finished()) {
+                if (n >= limit) {
+                    return -1;
+                }
+                n += deflater.deflate(out, n, Math.min(out.length, limit) - n);
+            }
+            return n < limit ? n : -1;
+        }
+        if (zc == null) {
+            zc = new ZstdCompressor();
+        }
+        if (out.length < zc.maxCompressedLength(len)) {
+            throw new IllegalArgumentException("output buffer too small for zstd");
+        }
+        int n = zc.compress(in, 0, len, out, 0, out.length);
+        return n < limit ? n : -1;
+    }
+
+    /** Output buffer size {@link #compress} needs for clusters of {@code clusterSize}. */
+    public static int maxCompressedLength(int clusterSize) {
+        return new ZstdCompressor().maxCompressedLength(clusterSize) + 64;
+    }
+
+    /**
+     * Decompresses one cluster. {@code in[0, inLen)} may hold padding after the stream (the sector
+     * rounding); the result must fill {@code out} exactly.
+     */
+    public void decompress(byte[] in, int inLen, byte[] out, long where) throws ImageFormatException {
+        if (type == Type.DEFLATE) {
+            if (inflater == null) {
+                inflater = new Inflater(true);
+            }
+            inflater.reset();
+            inflater.setInput(in, 0, inLen);
+            int n;
+            try {
+                n = inflater.inflate(out, 0, out.length);
+                // Inflater may stop early with input left (its internal buffering): drain.
+                while (n < out.length && !inflater.finished() && !inflater.needsInput()) {
+                    int m = inflater.inflate(out, n, out.length - n);
+                    if (m == 0) {
+                        break;
+                    }
+                    n += m;
+                }
+            } catch (DataFormatException e) {
+                throw new ImageFormatException("qcow2 compressed cluster", null, where, null,
+                        "bad deflate data: " + e.getMessage());
+            }
+            if (n != out.length) {
+                throw new ImageFormatException("qcow2 compressed cluster", null, where, null,
+                        "deflate data gives " + n + " bytes, not a cluster of " + out.length);
+            }
+            return;
+        }
+        if (zd == null) {
+            zd = new ZstdDecompressor();
+        }
+        int frame = ZstdFrames.frameLength(in, inLen, where);
+        int n;
+        try {
+            n = zd.decompress(in, 0, frame, out, 0, out.length);
+        } catch (MalformedInputException | IndexOutOfBoundsException e) {
+            throw new ImageFormatException("qcow2 compressed cluster", null, where, null,
+                    "bad zstd data: " + e.getMessage());
+        }
+        if (n != out.length) {
+            throw new ImageFormatException("qcow2 compressed cluster", null, where, null,
+                    "zstd data gives " + n + " bytes, not a cluster of " + out.length);
+        }
+    }
+}
