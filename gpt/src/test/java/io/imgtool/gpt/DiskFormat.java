@@ -2,6 +2,8 @@ package io.imgtool.gpt;
 
 import io.imgtool.core.BlockDevice;
 import io.imgtool.core.RawFileDevice;
+import io.imgtool.qcow2.DiskImage;
+import io.imgtool.testdata.ReferenceTools;
 import java.io.IOException;
 import java.nio.file.Path;
 
@@ -9,27 +11,51 @@ import java.nio.file.Path;
  * The container formats the label and table tests run on. Layouts are built with the reference
  * tools on a raw file, then {@link #adopt}ed into the format; what imgtool wrote is shown to the
  * reference tools through {@link #rawView}.
- *
- * <p>Only raw exists on this branch. When the qcow2 module lands, one constant makes every
- * parameterised test run on qcow2 too:
- * <pre>{@code
- * QCOW2 { open: Qcow2Image.open(p, writable); adopt: qemu-img convert -O qcow2; rawView: qemu-img convert -O raw }
- * }</pre>
  */
 enum DiskFormat {
-    RAW;
+    RAW {
+        @Override
+        Path adopt(Path raw) {
+            return raw;
+        }
+
+        @Override
+        BlockDevice open(Path image, boolean writable) throws IOException {
+            return RawFileDevice.open(image, writable);
+        }
+
+        @Override
+        Path rawView(Path image) {
+            return image;
+        }
+    },
+    QCOW2 {
+        @Override
+        Path adopt(Path raw) {
+            Path q = raw.resolveSibling(raw.getFileName() + ".qcow2");
+            ReferenceTools.runOk("qemu-img", "convert", "-f", "raw", "-O", "qcow2", raw.toString(), q.toString());
+            return q;
+        }
+
+        @Override
+        BlockDevice open(Path image, boolean writable) throws IOException {
+            return DiskImage.open(image, DiskImage.Format.QCOW2, writable);
+        }
+
+        @Override
+        Path rawView(Path image) {
+            ReferenceTools.runOk("qemu-img", "check", image.toString());
+            Path raw = image.resolveSibling(image.getFileName() + ".view.raw");
+            ReferenceTools.runOk("qemu-img", "convert", "-f", "qcow2", "-O", "raw", image.toString(), raw.toString());
+            return raw;
+        }
+    };
 
     /** Turns a raw image built by the reference tools into an image of this format; returns its path. */
-    Path adopt(Path raw) throws IOException {
-        return raw;
-    }
+    abstract Path adopt(Path raw) throws IOException;
 
-    BlockDevice open(Path image, boolean writable) throws IOException {
-        return RawFileDevice.open(image, writable);
-    }
+    abstract BlockDevice open(Path image, boolean writable) throws IOException;
 
     /** A raw file with the guest-visible bytes of {@code image}, for sgdisk, sfdisk, blkid and the kernel. */
-    Path rawView(Path image) throws IOException {
-        return image;
-    }
+    abstract Path rawView(Path image) throws IOException;
 }
