@@ -228,6 +228,11 @@ public final class Ext4Volume implements Closeable {
         return fileSystem;
     }
 
+    /** The engine; for tests in this package. */
+    Engine engine() {
+        return engine;
+    }
+
     public boolean isOpen() {
         return !closed;
     }

@@ -71,13 +71,23 @@ class MatrixTest {
                 Arguments.of("meta_bg", "mkfs.ext4", List.of("-O", "meta_bg,^resize_inode", "-b", "1024")),
                 Arguments.of("sparse_super2-no-flex", "mkfs.ext4", List.of("-O", "sparse_super2,^flex_bg")),
                 Arguments.of("bigalloc", "mkfs.ext4", List.of("-O", "bigalloc", "-C", "16384")),
-                Arguments.of("csum-seed-largedir", "mkfs.ext4", List.of("-O", "metadata_csum_seed,large_dir")));
+                Arguments.of("csum-seed-largedir", "mkfs.ext4", List.of("-O", "metadata_csum_seed,large_dir")),
+                // e2fsck -D indexes every directory of more than one block: lookups then go through htrees.
+                Arguments.of("indexed-by-e2fsck-D", "mkfs.ext4", List.of("-b", "1024", "+e2fsck-D")),
+                Arguments.of("ext3-indexed", "mkfs.ext3", List.of("+e2fsck-D")));
     }
 
     @ParameterizedTest(name = "{0}")
     @MethodSource("layouts")
     void readsTheTreeAsTheSourceAndDebugfsSeeIt(String name, String mkfs, List<String> args) throws IOException {
-        Path image = Images.mkfs(work.resolve(name + ".img"), mkfs, args, tree, "600M");
+        boolean index = args.contains("+e2fsck-D");
+        List<String> mkfsArgs = args.stream().filter(a -> !a.startsWith("+")).toList();
+        Path image = Images.mkfs(work.resolve(name + ".img"), mkfs, mkfsArgs, tree, "600M");
+        if (index) {
+            ReferenceTools.Result r = ReferenceTools.run("e2fsck", "-fyD", image.toString());
+            assertThat(r.exit()).as(r.describe()).isIn(0, 1);
+            assertThat(Debugfs.run(image, List.of("htree_dump /wide"))).contains("Hash Version");
+        }
         try (Ext4Volume vol = Images.open(image); FileSystem fs = vol.fileSystem()) {
             Path root = fs.getPath("/");
             Map<String, TreeSnapshot.Node> actual = TreeSnapshot.of(root, p -> {
