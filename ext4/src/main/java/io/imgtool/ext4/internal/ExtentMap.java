@@ -14,6 +14,9 @@ import java.util.function.LongConsumer;
  */
 final class ExtentMap implements BlockMap {
 
+    /** Extents address 32-bit logical block numbers; everything above is a hole. */
+    private static final long MAX_LOGICAL = 1L << 32;
+
     private final FsContext fs;
     private final long ino;
     private final int inodeSeed;
@@ -55,8 +58,11 @@ final class ExtentMap implements BlockMap {
 
     @Override
     public Run find(long logical) throws IOException {
+        if (logical >= MAX_LOGICAL) {
+            return Run.hole(logical, Run.UNBOUNDED);
+        }
         ExtentNode node = root;
-        long upper = Run.UNBOUNDED; // first logical block not covered by the current subtree
+        long upper = MAX_LOGICAL; // first logical block not covered by the current subtree
         for (int guard = 0; guard <= ExtentHeader.MAX_DEPTH + 1; guard++) {
             int i = node.floor(logical);
             if (node.depth == 0) {

@@ -174,7 +174,7 @@ public final class FileData {
             long logical = pos / bs;
             Run r = m.find(logical);
             long start = pos;
-            long end = Math.min(size, r.end() * bs);
+            long end = r.end() > size / bs + 1 ? size : Math.min(size, r.end() * bs);
             FileExtent.Type t = switch (r.kind()) {
                 case MAPPED -> FileExtent.Type.DATA;
                 case UNWRITTEN -> FileExtent.Type.UNWRITTEN;
