@@ -46,7 +46,7 @@ public final class Ext4FileSystem extends FileSystem {
         this.provider = provider;
         this.volume = volume;
         this.engine = engine;
-        this.id = engine.fs.sb.uuidString() + "." + IDS.incrementAndGet();
+        this.id = "fs" + IDS.incrementAndGet() + "-" + engine.fs.sb.uuidString();
         this.root = new Ext4Path(this, "/");
         this.store = new Ext4FileStore(engine.fs.sb);
     }
