@@ -243,6 +243,13 @@ public final class Ext4Volume implements Closeable {
             return;
         }
         closed = true;
+        Ext4FileSystem f;
+        synchronized (this) {
+            f = fileSystem;
+        }
+        if (f != null) {
+            f.close(); // unregisters it; its close() comes back here and returns at once
+        }
         if (ownsDevice) {
             device.close();
         }

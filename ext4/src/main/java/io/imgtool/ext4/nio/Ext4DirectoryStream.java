@@ -70,6 +70,12 @@ final class Ext4DirectoryStream implements DirectoryStream<Path> {
                                             + " (directory loop); skipped");
                             continue;
                         }
+                        if (!validName(e.name())) {
+                            fs.engine().fs.problems.add(Ext4Problem.Kind.CORRUPT, "directory inode " + dirIno, -1,
+                                    "entry with a NUL or '/' in its name ('" + Names.decode(e.name()).replace('\0', '?')
+                                            + "', inode " + e.inode() + "); skipped");
+                            continue;
+                        }
                         fs.engine().resolver.remember(dirIno, e.name(), e.inode());
                         Path p = dir.resolve(new Ext4Path(fs, Names.decode(e.name())));
                         if (filter == null || filter.accept(p)) {
@@ -92,6 +98,19 @@ final class Ext4DirectoryStream implements DirectoryStream<Path> {
                 return p;
             }
         };
+    }
+
+    /** Names the kernel could never have created: empty, or holding NUL or '/'. */
+    static boolean validName(byte[] name) {
+        if (name.length == 0) {
+            return false;
+        }
+        for (byte b : name) {
+            if (b == 0 || b == '/') {
+                return false;
+            }
+        }
+        return true;
     }
 
     @Override

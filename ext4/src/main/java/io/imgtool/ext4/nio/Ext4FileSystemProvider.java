@@ -230,7 +230,14 @@ public final class Ext4FileSystemProvider extends FileSystemProvider {
         if (!r.inode().isSymlink()) {
             throw new NotLinkException(p.toString());
         }
-        return new Ext4Path(fs, Names.decode(Symlinks.target(fs.engine().fs, r.ino(), r.inode())));
+        byte[] target = Symlinks.target(fs.engine().fs, r.ino(), r.inode());
+        for (byte b : target) {
+            if (b == 0) {
+                throw new io.imgtool.core.ImageFormatException("ext4 inode " + r.ino(), -1,
+                        "symbolic link target contains a NUL byte");
+            }
+        }
+        return new Ext4Path(fs, Names.decode(target));
     }
 
     @Override
