@@ -131,7 +131,7 @@ final class SeedImages {
                 vol.check();
             } catch (IOException | UncheckedIOException | DirectoryIteratorException e) {
                 // corrupt input is reported this way
-
+            }
         }
     }
 
