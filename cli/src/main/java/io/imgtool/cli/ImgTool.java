@@ -10,6 +10,11 @@ import picocli.CommandLine.Command;
         description = "Offline disk-image toolkit: qcow2, GPT/MBR and ext4 without root, mounts or appliances.",
         subcommands = {
                 CommandLine.HelpCommand.class,
+                LsCommand.class,
+                CatCommand.class,
+                GetCommand.class,
+                TarOutCommand.class,
+                FsInfoCommand.class,
         },
         footerHeading = "%nExit codes:%n",
         footer = {
