@@ -27,7 +27,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.ValueSource;
+import org.junit.jupiter.params.provider.CsvSource;
 
 /**
  * A filesystem whose journal holds committed transactions (written with debugfs' journal_write):
@@ -38,12 +38,12 @@ class JournalReplayTest {
 
     private static final int BS = 4096;
 
-    @ParameterizedTest(name = "journal_open {0}")
-    @ValueSource(strings = {"jo", "jo -c"})
-    void replayInMemoryEqualsE2fsckRecovery(String open) throws IOException {
+    @ParameterizedTest(name = "{0}, journal_open {1}")
+    @CsvSource({"mkfs.ext4,jo", "mkfs.ext4,jo -c", "mkfs.ext4,jo -c -v 2", "mkfs.ext3,jo", "mkfs.ext3,jo -c -v 3"})
+    void replayInMemoryEqualsE2fsckRecovery(String mkfs, String open) throws IOException {
         ReferenceTools.require("debugfs");
         ReferenceTools.require("e2fsck");
-        Path work = Images.scratch("journal-" + open.replace(' ', '_'));
+        Path work = Images.scratch("journal-" + mkfs + open.replace(' ', '_'));
         Path tree = work.resolve("tree");
         Files.createDirectories(tree);
         Files.writeString(tree.resolve("hello"), "old content\n");
@@ -51,7 +51,7 @@ class JournalReplayTest {
         Files.writeString(tree.resolve("magic"), "before\n");
         Files.write(tree.resolve("chmod-me"), "x".repeat(5000).getBytes(StandardCharsets.US_ASCII));
         Trees.build(tree.resolve("more"), Trees.Spec.plain(7));
-        Path img = Images.mkfs(work.resolve("j.img"), "mkfs.ext4", List.of("-b", "4096"), tree, "64M");
+        Path img = Images.mkfs(work.resolve("j.img"), mkfs, List.of("-b", "4096"), tree, "64M");
 
         long helloBlock;
         long revokedBlock;
@@ -94,6 +94,8 @@ class JournalReplayTest {
                 "jc"), true);
         assertThat(ReferenceTools.runOk("dumpe2fs", "-h", img.toString()).stdout()).contains("needs_recovery");
 
+        boolean v1Checksums = ReferenceTools.runOk("dumpe2fs", "-h", img.toString()).stdout()
+                .contains("journal_checksum ");
         Path recovered = work.resolve("recovered.img");
         Files.copy(img, recovered, StandardCopyOption.REPLACE_EXISTING);
         ReferenceTools.Result r = ReferenceTools.run("e2fsck", "-fy", recovered.toString());
@@ -108,12 +110,16 @@ class JournalReplayTest {
         try (Ext4Volume vol = Images.open(img); FileSystem fs = vol.fileSystem()) {
             assertThat(vol.journalReplay()).isPresent();
             assertThat(vol.journalReplay().get().transactions()).isGreaterThanOrEqualTo(1);
-            assertThat(vol.journalReplay().get().tagsRevoked()).isEqualTo(1);
-            assertThat(vol.problems()).isEmpty();
+            if (!v1Checksums) {
+                assertThat(vol.journalReplay().get().tagsRevoked()).isEqualTo(1);
+                assertThat(vol.problems()).isEmpty();
+            }
             Map<String, TreeSnapshot.Node> actual = snapshot(fs);
             assertThat(TreeSnapshot.diff(expected, actual)).isEmpty();
             assertThat(Files.readString(fs.getPath("/hello"))).startsWith("new content\n");
-            assertThat(Files.readString(fs.getPath("/revoked"))).isEqualTo("keep me\n");
+            // With v1 (crc32) transaction checksums debugfs' revoke-only transaction does not verify:
+            // e2fsck (and we) end the log before it, so the revoked write stays.
+            assertThat(Files.readString(fs.getPath("/revoked")).trim()).isEqualTo(v1Checksums ? "lost wri" : "keep me");
             byte[] m = Files.readAllBytes(fs.getPath("/magic"));
             assertThat(Arrays.copyOf(m, 4)).isEqualTo(Arrays.copyOf(magic, 4));
             assertThat(Files.readAttributes(fs.getPath("/chmod-me"), Ext4FileAttributes.class).mode() & 07777)

@@ -175,6 +175,9 @@ public final class JournalReplayer {
         long visited = 0;
         long maxVisits = last - first;
         Transaction cur = new Transaction(seq, new ArrayList<>(), new ArrayList<>());
+        boolean v1 = (jsb.featureCompat() & JournalSuperblock.COMPAT_CHECKSUM) != 0 && !csumV23;
+        int crc32Sum = ~0;
+        long lastCommitSec = 0;
         while (visited < maxVisits) {
             byte[] b = readJournal(blk);
             JournalHeader h = JournalHeader.parse(b, 0);
@@ -190,6 +193,9 @@ public final class JournalReplayer {
                             + ") fails its checksum; log ends here");
                     break;
                 }
+                if (v1) {
+                    crc32Sum = JournalChecksums.crc32Be(crc32Sum, b);
+                }
                 int tagBytes = jsb.tagBytes();
                 int end = blockSize - (csumV23 ? 4 : 0);
                 int off = JournalHeader.SIZE;
@@ -200,6 +206,9 @@ public final class JournalReplayer {
                         off += 16;
                     }
                     cur.blocks().add(new Logged(tag.blockNr(), blk, tag));
+                    if (v1) {
+                        crc32Sum = JournalChecksums.crc32Be(crc32Sum, readJournal(blk));
+                    }
                     blk = next(blk, first, last);
                     visited++;
                     if (tag.has(JournalBlockTag.FLAG_LAST_TAG)) {
@@ -223,7 +232,19 @@ public final class JournalReplayer {
                             + ") fails its checksum; transaction not replayed");
                     break;
                 }
-                JournalCommitBlock.parse(b); // structure only; v1 checksums (compat CHECKSUM) are not verified
+                JournalCommitBlock cb = JournalCommitBlock.parse(b);
+                if (v1) {
+                    // compat CHECKSUM: the commit block carries crc32_be of the transaction's descriptor and
+                    // data blocks; a mismatch ends the log, unless the commit is older than the last one.
+                    boolean older = cb.commitSec() < lastCommitSec;
+                    if (!JournalChecksums.v1Accepts(cb, crc32Sum) && !older) {
+                        problems.add("commit block at journal block " + here + " (transaction " + seq
+                                + ") fails its crc32 transaction checksum; transaction not replayed");
+                        break;
+                    }
+                    crc32Sum = ~0;
+                    lastCommitSec = Math.max(lastCommitSec, cb.commitSec());
+                }
                 out.add(cur);
                 seq = (seq + 1) & 0xffffffffL;
                 cur = new Transaction(seq, new ArrayList<>(), new ArrayList<>());

@@ -74,4 +74,38 @@ public final class JournalChecksums {
     public boolean verifyDataBlock(JournalBlockTag tag, long sequence, byte[] data) {
         return dataBlock(sequence, data) == tag.checksum();
     }
+
+    // ---- v1 (compat CHECKSUM): crc32_be over each transaction's descriptor and data blocks ----------
+
+    private static final int[] CRC32_BE = new int[256];
+
+    static {
+        for (int n = 0; n < 256; n++) {
+            int c = n << 24;
+            for (int k = 0; k < 8; k++) {
+                c = (c & 0x80000000) != 0 ? (c << 1) ^ 0x04C11DB7 : c << 1;
+            }
+            CRC32_BE[n] = c;
+        }
+    }
+
+    /** The kernel's crc32_be (MSB-first CRC-32, no reflection, no final inversion), continued over {@code b}. */
+    public static int crc32Be(int crc, byte[] b) {
+        int c = crc;
+        for (byte x : b) {
+            c = (c << 8) ^ CRC32_BE[((c >>> 24) ^ x) & 0xff];
+        }
+        return c;
+    }
+
+    /**
+     * Whether a commit block's v1 checksum accepts a transaction whose blocks summed to {@code crc32Sum}:
+     * type crc32 (1) and size 4 with the sum in h_chksum[0], or no checksum at all (all three zero).
+     */
+    public static boolean v1Accepts(JournalCommitBlock c, int crc32Sum) {
+        boolean match = (c.chksum0() & 0xffffffffL) == (crc32Sum & 0xffffffffL) && c.chksumType() == 1
+                && c.chksumSize() == 4;
+        boolean unused = c.chksumType() == 0 && c.chksumSize() == 0;
+        return match || unused;
+    }
 }
