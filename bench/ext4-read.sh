@@ -23,14 +23,15 @@ if [ -z "$mirror" ]; then
     mirror=$(awk '/^URIs:/{print $2; exit}' /etc/apt/sources.list.d/*.sources 2>/dev/null || true)
     mirror=${mirror:-http://deb.debian.org/debian}
 fi
-packages=linux-image-amd64,systemd-sysv,python3,perl,gcc,g++,make,git,vim,openssh-server,curl,less,man-db,locales,python3-pip,iproute2,ca-certificates
+packages=linux-image-amd64,linux-headers-amd64,systemd-sysv,python3,perl,gcc,g++,make,git,vim,openssh-server,curl,less,man-db,manpages-dev,locales,python3-pip,iproute2,ca-certificates
 
-if [ ! -f "$rootfs/.imgtool-complete" ]; then
+if [ ! -f "$rootfs/.imgtool-complete" ] || [ "$(cat "$rootfs/.imgtool-complete")" != "$packages" ]; then
+    rm -f "$img"
     echo "== building the Debian root with debootstrap ($mirror) into $rootfs" >&2
     rm -rf "$rootfs"
     mkdir -p "$cache/debs"
     debootstrap --variant=minbase --cache-dir="$cache/debs" --include="$packages" bookworm "$rootfs" "$mirror" >&2
-    touch "$rootfs/.imgtool-complete"
+    echo "$packages" > "$rootfs/.imgtool-complete"
 fi
 if [ ! -f "$img" ]; then
     echo "== mkfs.ext4 -d (4 GiB image)" >&2
@@ -54,9 +55,12 @@ files=$(debugfs -R stats "$img" 2>/dev/null | awk -F: '/^Inode count/{ic=$2} /^F
 echo "image: $img (4 GiB), tree: $tree_size, inodes in use: $files"
 echo "machine: $(nproc) cores, $(awk '/MemTotal/{printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(java -version 2>&1 | head -1)"
 
+mkdir "$work/rdump"
 t0=$(now); debugfs -R "rdump / $work/rdump" "$img" >/dev/null 2>&1; t1=$(now)
-t_rdump=$(secs "$t0" "$t1"); rm -rf "$work/rdump"
-echo "debugfs rdump / DIR:           ${t_rdump} s"
+n_rdump=$(find "$work/rdump" | wc -l)
+t_rdump=$(secs "$t0" "$t1")
+echo "debugfs rdump / DIR:           ${t_rdump} s  ($n_rdump paths written)"
+rm -rf "$work/rdump"
 
 t0=$(now); "$java" -jar "$jar" tar-out "$img" / "$work/imgtool.tar"; t1=$(now)
 t_tar=$(secs "$t0" "$t1")

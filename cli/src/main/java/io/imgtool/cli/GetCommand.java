@@ -4,7 +4,6 @@ import io.imgtool.ext4.Ext4Volume;
 import io.imgtool.ext4.export.ExportResult;
 import io.imgtool.ext4.export.HostExport;
 import java.io.IOException;
-import java.io.PrintWriter;
 import java.nio.file.FileSystem;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;

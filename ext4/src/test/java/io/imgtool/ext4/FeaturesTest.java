@@ -8,7 +8,6 @@ import io.imgtool.ext4.nio.Ext4FileAttributeView;
 import io.imgtool.ext4.nio.Ext4FileAttributes;
 import io.imgtool.ext4.nio.Ext4XattrView;
 import io.imgtool.ext4.ondisk.Inode;
-import io.imgtool.testdata.ReferenceTools;
 import io.imgtool.testdata.Trees;
 import java.io.IOException;
 import java.nio.ByteBuffer;

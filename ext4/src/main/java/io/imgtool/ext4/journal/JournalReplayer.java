@@ -9,7 +9,6 @@ import io.imgtool.ext4.ondisk.JournalCommitBlock;
 import io.imgtool.ext4.ondisk.JournalHeader;
 import io.imgtool.ext4.ondisk.JournalRevokeBlock;
 import io.imgtool.ext4.ondisk.JournalSuperblock;
-import io.imgtool.ext4.ondisk.Le;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
@@ -258,10 +257,5 @@ public final class JournalReplayer {
     private static long next(long blk, long first, long last) {
         long n = blk + 1;
         return n >= last ? first : n;
-    }
-
-    /** Reads the big-endian sequence of a block, for diagnostics. */
-    static long sequenceOf(byte[] b) {
-        return Le.be32(b, 8);
     }
 }
