@@ -137,7 +137,7 @@ public final class Resolver {
                 continue;
             }
             if (last) {
-                long[] anc = stack.stream().mapToLong(Long::longValue).toArray();
+                long[] anc = toArray(stack);
                 List<byte[]> names = new ArrayList<>(nameStack);
                 names.add(name);
                 return new Resolved(child, ci, anc, names);
@@ -149,8 +149,16 @@ public final class Resolver {
             nameStack.add(name);
         }
         long ino = stack.remove(stack.size() - 1);
-        long[] anc = stack.stream().mapToLong(Long::longValue).toArray();
+        long[] anc = toArray(stack);
         return new Resolved(ino, fs.inode(ino), anc, new ArrayList<>(nameStack));
+    }
+
+    private static long[] toArray(List<Long> l) {
+        long[] a = new long[l.size()];
+        for (int i = 0; i < a.length; i++) {
+            a[i] = l.get(i);
+        }
+        return a;
     }
 
     /** Splits a path at '/' into non-empty components. */

@@ -77,7 +77,7 @@ final class Ext4DirectoryStream implements DirectoryStream<Path> {
                             continue;
                         }
                         fs.engine().resolver.remember(dirIno, e.name(), e.inode());
-                        Path p = dir.resolve(new Ext4Path(fs, Names.decode(e.name())));
+                        Path p = dir.child(Names.decode(e.name()));
                         if (filter == null || filter.accept(p)) {
                             next = p;
                             return true;

@@ -81,10 +81,86 @@ public final class Ext4FileSystem extends FileSystem {
 
     // ---- resolution -------------------------------------------------------------------------------
 
+    /** Recently resolved absolute paths (a walk resolves each path several times: attributes, xattrs, data). */
+    private final java.util.Map<String, Resolver.Resolved> resolvedFollow = lru();
+    private final java.util.Map<String, Resolver.Resolved> resolvedNoFollow = lru();
+
+    private static java.util.Map<String, Resolver.Resolved> lru() {
+        return new java.util.LinkedHashMap<>(1024, 0.75f, true) {
+            @Override
+            protected boolean removeEldestEntry(java.util.Map.Entry<String, Resolver.Resolved> eldest) {
+                return size() > 4096;
+            }
+        };
+    }
+
     Resolver.Resolved resolve(Ext4Path p, boolean follow) throws IOException {
         ensureOpen();
         Ext4Path abs = (Ext4Path) p.toAbsolutePath();
-        return engine.resolver.resolve(abs.components(), follow, p.toString());
+        String key = abs.pathString();
+        java.util.Map<String, Resolver.Resolved> cache = follow ? resolvedFollow : resolvedNoFollow;
+        synchronized (cache) {
+            Resolver.Resolved hit = cache.get(key);
+            if (hit != null) {
+                return hit;
+            }
+        }
+        Resolver.Resolved r = childOfCachedParent(abs, follow);
+        if (r == null) {
+            r = engine.resolver.resolve(abs.components(), follow, p.toString());
+        }
+        synchronized (cache) {
+            cache.put(key, r);
+        }
+        return r;
+    }
+
+    /**
+     * Fast path for walks: when the parent directory was resolved recently and the last name is a
+     * plain name, one lookup finishes the job. Null when the general resolution is needed (symbolic
+     * link to follow, ".", "..", parent not cached).
+     */
+    private Resolver.Resolved childOfCachedParent(Ext4Path abs, boolean follow) throws IOException {
+        String name = abs.lastName();
+        if (name == null || name.equals(".") || name.equals("..")) {
+            return null;
+        }
+        Ext4Path parent = (Ext4Path) abs.getParent();
+        if (parent == null) {
+            return null;
+        }
+        Resolver.Resolved dir;
+        synchronized (resolvedFollow) {
+            dir = resolvedFollow.get(parent.pathString());
+        }
+        if (dir == null || !dir.inode().isDirectory()) {
+            return null;
+        }
+        byte[] nb = io.imgtool.ext4.internal.Names.encode(name);
+        long ino = engine.resolver.lookup(dir.ino(), dir.inode(), nb);
+        if (ino < 0) {
+            throw new java.nio.file.NoSuchFileException(abs.toString());
+        }
+        io.imgtool.ext4.ondisk.Inode inode = engine.fs.inode(ino);
+        if (follow && inode.isSymlink()) {
+            return null;
+        }
+        long[] anc = java.util.Arrays.copyOf(dir.ancestors(), dir.ancestors().length + 1);
+        anc[anc.length - 1] = dir.ino();
+        List<byte[]> names = new java.util.ArrayList<>(dir.names().size() + 1);
+        names.addAll(dir.names());
+        names.add(nb);
+        return new Resolver.Resolved(ino, inode, anc, names);
+    }
+
+    /** Forgets resolved paths (writer hook: any change to the tree must call this). */
+    void forgetResolved() {
+        synchronized (resolvedFollow) {
+            resolvedFollow.clear();
+        }
+        synchronized (resolvedNoFollow) {
+            resolvedNoFollow.clear();
+        }
     }
 
     Ext4Attributes attributes(Ext4Path p, boolean follow) throws IOException {

@@ -29,6 +29,23 @@ final class Ext4Path implements Path {
         this.path = normalizeSlashes(input);
     }
 
+    private Ext4Path(Ext4FileSystem fs, String normalized, boolean trusted) {
+        this.fs = fs;
+        this.path = normalized;
+    }
+
+    /** This path with one more name that holds no '/' or NUL (a directory entry): no re-normalisation. */
+    Ext4Path child(String name) {
+        String p = path.isEmpty() ? name : path.equals("/") ? "/" + name : path + "/" + name;
+        return new Ext4Path(fs, p, true);
+    }
+
+    /** The last name as bytes, or null for the root or an empty path. */
+    String lastName() {
+        int n = getNameCount();
+        return n == 0 || path.isEmpty() ? null : nameAt(n - 1);
+    }
+
     private static String normalizeSlashes(String in) {
         if (in.indexOf('\0') >= 0) {
             throw new InvalidPathException(in, "NUL character not allowed");
