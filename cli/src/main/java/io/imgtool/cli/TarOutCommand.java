@@ -4,9 +4,10 @@ import io.imgtool.ext4.Ext4Volume;
 import io.imgtool.ext4.export.Compression;
 import io.imgtool.ext4.export.ExportResult;
 import io.imgtool.ext4.export.TarExport;
-import java.io.BufferedOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
+import java.nio.channels.Channels;
+import java.nio.channels.FileChannel;
 import java.nio.file.FileSystem;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -53,9 +54,14 @@ public final class TarOutCommand implements Callable<Integer> {
                 stdout.flush();
             } else {
                 Path out = Path.of(outName);
-                try (OutputStream os = new BufferedOutputStream(Files.newOutputStream(out, StandardOpenOption.CREATE_NEW,
-                        StandardOpenOption.WRITE), 1 << 20)) {
-                    r = TarExport.write(root, os, Compression.forFileName(outName));
+                Compression c = Compression.forFileName(outName);
+                try (FileChannel ch = FileChannel.open(out, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+                    if (c == Compression.NONE) {
+                        r = TarExport.write(root, ch); // data goes image -> archive without heap copies
+                    } else {
+                        OutputStream os = new java.io.BufferedOutputStream(Channels.newOutputStream(ch), 1 << 16);
+                        r = TarExport.write(root, os, c);
+                    }
                 } catch (IOException | RuntimeException e) {
                     if (!(e instanceof java.nio.file.FileAlreadyExistsException)) {
                         Files.deleteIfExists(out);

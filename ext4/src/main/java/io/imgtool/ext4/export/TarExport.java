@@ -7,6 +7,7 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.ByteBuffer;
 import java.nio.channels.SeekableByteChannel;
+import java.nio.channels.WritableByteChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
@@ -18,7 +19,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
-import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
 import org.apache.commons.compress.archivers.tar.TarConstants;
 
 /**
@@ -28,44 +28,136 @@ import org.apache.commons.compress.archivers.tar.TarConstants;
  * the PAX 1.0 sparse format GNU tar extracts with their holes. Sockets cannot be archived and are
  * skipped. Names are relative to the exported directory, "./"-prefixed like {@code tar -C dir .}.
  *
- * <p>commons-compress writes the ustar headers; the pax records are built here, byte-exact, because
- * attribute values are binary.
+ * <p>commons-compress formats the ustar headers; the pax records are built here, byte-exact, because
+ * attribute values are binary; file data goes straight from the image to the output channel.
  */
 public final class TarExport {
 
     private static final int BUF = 1 << 20;
+    /** Records of 20 blocks (10 KiB), tar's traditional blocking. */
+    private static final int RECORD = 10240;
+    private static final int BLOCK = 512;
+    private static final org.apache.commons.compress.archivers.zip.ZipEncoding ENCODING =
+            org.apache.commons.compress.archivers.zip.ZipEncodingHelper.getZipEncoding("UTF-8");
 
     private TarExport() {
     }
 
     /** Writes the tree at {@code root} (a directory or a single file of an ext4 filesystem) to {@code out}. */
     public static ExportResult write(Path root, OutputStream out, Compression compression) throws IOException {
+        if (compression == Compression.NONE && out instanceof java.io.FileOutputStream f) {
+            return write(root, f.getChannel());
+        }
         OutputStream z = compression.wrap(out);
-        TarArchiveOutputStream tar = new TarArchiveOutputStream(z, 10240, "UTF-8");
-        tar.setLongFileMode(TarArchiveOutputStream.LONGFILE_TRUNCATE);
-        tar.setBigNumberMode(TarArchiveOutputStream.BIGNUMBER_STAR);
-        tar.setAddPaxHeadersForNonAsciiNames(false);
-        Writer w = new Writer(tar, root);
+        ExportResult r = write(root, new StreamSink(z));
+        z.close();
+        return r;
+    }
+
+    /**
+     * Writes an uncompressed archive to a channel: file data goes from the image to the channel in
+     * direct buffers, without passing through the Java heap. The channel is not closed.
+     */
+    public static ExportResult write(Path root, WritableByteChannel out) throws IOException {
+        return write(root, new ChannelSink(out));
+    }
+
+    private static ExportResult write(Path root, Sink sink) throws IOException {
+        Writer w = new Writer(sink, root);
         GuestTree.walk(root, w);
-        tar.finish();
-        tar.close();
+        w.finish();
         return new ExportResult(w.entries, w.bytes, List.copyOf(w.skipped), List.copyOf(w.errors));
     }
 
+    /** Where archive bytes go. */
+    private interface Sink {
+        void write(ByteBuffer b) throws IOException;
+
+        /** Whether data buffers should be direct (a channel) or heap (a stream). */
+        boolean direct();
+    }
+
+    private record ChannelSink(WritableByteChannel ch) implements Sink {
+        @Override
+        public void write(ByteBuffer b) throws IOException {
+            while (b.hasRemaining()) {
+                ch.write(b);
+            }
+        }
+
+        @Override
+        public boolean direct() {
+            return true;
+        }
+    }
+
+    private record StreamSink(OutputStream out) implements Sink {
+        @Override
+        public void write(ByteBuffer b) throws IOException {
+            if (b.hasArray()) {
+                out.write(b.array(), b.arrayOffset() + b.position(), b.remaining());
+                b.position(b.limit());
+            } else {
+                byte[] tmp = new byte[Math.min(b.remaining(), 1 << 16)];
+                while (b.hasRemaining()) {
+                    int n = Math.min(tmp.length, b.remaining());
+                    b.get(tmp, 0, n);
+                    out.write(tmp, 0, n);
+                }
+            }
+        }
+
+        @Override
+        public boolean direct() {
+            return false;
+        }
+    }
+
     private static final class Writer implements GuestTree.Visitor {
-        private final TarArchiveOutputStream tar;
+        private final Sink sink;
         private final String rootName;
         private final Map<Long, String> firstLink = new HashMap<>();
         private final List<String> skipped = new ArrayList<>();
         private final List<String> errors = new ArrayList<>();
-        private final byte[] buf = new byte[BUF];
+        private final ByteBuffer buf;
+        private final byte[] header = new byte[BLOCK];
         private long entries;
         private long bytes;
+        private long written; // archive bytes so far
 
-        Writer(TarArchiveOutputStream tar, Path root) {
-            this.tar = tar;
+        Writer(Sink sink, Path root) {
+            this.sink = sink;
+            this.buf = sink.direct() ? ByteBuffer.allocateDirect(BUF) : ByteBuffer.allocate(BUF);
             Path fn = root.getFileName();
             this.rootName = fn == null ? "" : fn.toString();
+        }
+
+        private void out(ByteBuffer b) throws IOException {
+            written += b.remaining();
+            sink.write(b);
+        }
+
+        private void header(TarArchiveEntry e) throws IOException {
+            java.util.Arrays.fill(header, (byte) 0);
+            e.writeEntryHeader(header, ENCODING, true);
+            out(ByteBuffer.wrap(header));
+        }
+
+        /** Zeroes up to the next 512-byte boundary. */
+        private void padBlock() throws IOException {
+            int rem = (int) (written % BLOCK);
+            if (rem != 0) {
+                out(ByteBuffer.wrap(new byte[BLOCK - rem]));
+            }
+        }
+
+        /** The end of the archive: two zero blocks, then zeroes to a whole 10 KiB record. */
+        void finish() throws IOException {
+            out(ByteBuffer.wrap(new byte[2 * BLOCK]));
+            int rem = (int) (written % RECORD);
+            if (rem != 0) {
+                out(ByteBuffer.wrap(new byte[RECORD - rem]));
+            }
         }
 
         private String name(String rel, Ext4FileAttributes a) {
@@ -174,18 +266,18 @@ public final class TarExport {
                 e.setDevMinor(Math.min(a.deviceMinor(), 07777777));
             }
             e.setSize(size);
-            tar.putArchiveEntry(e);
-            try {
-                if (type == TarConstants.LF_NORMAL) {
+            header(e);
+            if (type == TarConstants.LF_NORMAL) {
+                try {
                     if (sparse) {
-                        tar.write(sparseMap);
+                        out(ByteBuffer.wrap(sparseMap));
                         copy(p, data);
                     } else {
                         copy(p, List.of(new FileExtent(0, a.size(), FileExtent.Type.DATA, -1)));
                     }
+                } finally {
+                    padBlock();
                 }
-            } finally {
-                tar.closeArchiveEntry();
             }
             entries++;
         }
@@ -196,34 +288,42 @@ public final class TarExport {
             for (FileExtent r : ranges) {
                 expected += r.length();
             }
-            long written = 0;
+            long done = 0;
             try (SeekableByteChannel ch = Files.newByteChannel(p, LinkOption.NOFOLLOW_LINKS)) {
-                ByteBuffer b = ByteBuffer.wrap(buf);
                 for (FileExtent r : ranges) {
                     ch.position(r.offset());
                     long left = r.length();
                     while (left > 0) {
-                        b.clear().limit((int) Math.min(buf.length, left));
-                        int n = ch.read(b);
+                        buf.clear().limit((int) Math.min(BUF, left));
+                        int n = ch.read(buf);
                         if (n <= 0) {
                             break;
                         }
-                        tar.write(buf, 0, n);
+                        buf.flip();
+                        out(buf);
                         left -= n;
-                        written += n;
+                        done += n;
                     }
                 }
             } catch (IOException e) {
                 // Keep the archive well-formed: pad the entry to its declared size, then report.
-                while (written < expected) {
-                    int n = (int) Math.min(buf.length, expected - written);
-                    java.util.Arrays.fill(buf, 0, n, (byte) 0);
-                    tar.write(buf, 0, n);
-                    written += n;
+                ByteBuffer zeros = ByteBuffer.allocate((int) Math.min(BUF, Math.max(1, expected - done)));
+                while (done < expected) {
+                    zeros.clear().limit((int) Math.min(zeros.capacity(), expected - done));
+                    done += zeros.remaining();
+                    out(zeros);
                 }
                 throw e;
             } finally {
-                bytes += written;
+                bytes += done;
+            }
+            if (done < expected) { // the file was shorter than its size said: pad
+                ByteBuffer zeros = ByteBuffer.allocate((int) Math.min(BUF, expected - done));
+                while (done < expected) {
+                    zeros.clear().limit((int) Math.min(zeros.capacity(), expected - done));
+                    done += zeros.remaining();
+                    out(zeros);
+                }
             }
         }
 
@@ -249,9 +349,9 @@ public final class TarExport {
             TarArchiveEntry x = new TarArchiveEntry(asciiOnly(paxName), TarConstants.LF_PAX_EXTENDED_HEADER_LC, true);
             x.setSize(body.size());
             x.setModTime(0);
-            tar.putArchiveEntry(x);
-            tar.write(body.toByteArray());
-            tar.closeArchiveEntry();
+            header(x);
+            out(ByteBuffer.wrap(body.toByteArray()));
+            padBlock();
         }
 
         @Override
