@@ -82,7 +82,9 @@ class ExportTest {
                 }
             }
         }
-        assertThat(Files.size(archive) % 10240).isZero();
+        if (file.endsWith(".tar")) {
+            assertThat(Files.size(archive) % 10240).as("whole records").isZero();
+        }
         assertThat(r.errors()).isEmpty();
         assertThat(r.skipped()).singleElement().asString().contains("socket");
         Path dest = work.resolve("x-" + file);
