@@ -23,7 +23,7 @@ if [ -z "$mirror" ]; then
     mirror=$(awk '/^URIs:/{print $2; exit}' /etc/apt/sources.list.d/*.sources 2>/dev/null || true)
     mirror=${mirror:-http://deb.debian.org/debian}
 fi
-packages=linux-image-amd64,linux-headers-amd64,systemd-sysv,python3,perl,gcc,g++,make,git,vim,openssh-server,curl,less,man-db,manpages-dev,locales,python3-pip,iproute2,ca-certificates
+packages=linux-image-amd64,linux-headers-amd64,systemd-sysv,python3,perl,gcc,g++,make,git,vim,openssh-server,curl,less,man-db,manpages-dev,locales,python3-pip,python3-numpy,dpkg-dev,iproute2,ca-certificates
 
 if [ ! -f "$rootfs/.imgtool-complete" ] || [ "$(cat "$rootfs/.imgtool-complete")" != "$packages" ]; then
     rm -f "$img"
