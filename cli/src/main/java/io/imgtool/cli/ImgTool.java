@@ -27,6 +27,11 @@ import picocli.CommandLine.Command;
                 ResizeCommand.class,
                 MapCommand.class,
                 SampleCommand.class,
+                LsCommand.class,
+                CatCommand.class,
+                GetCommand.class,
+                TarOutCommand.class,
+                FsInfoCommand.class,
         },
         footerHeading = "%nExit codes:%n",
         footer = {

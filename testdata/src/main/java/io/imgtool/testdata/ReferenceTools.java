@@ -50,7 +50,12 @@ public final class ReferenceTools {
             Map.entry("virt-sysprep", "guestfs-tools"),
             Map.entry("virt-sparsify", "guestfs-tools"),
             Map.entry("virt-tar-out", "guestfs-tools"),
-            Map.entry("debootstrap", "debootstrap"));
+            Map.entry("debootstrap", "debootstrap"),
+            Map.entry("getfattr", "attr"),
+            Map.entry("setfattr", "attr"),
+            Map.entry("setfacl", "acl"),
+            Map.entry("setcap", "libcap2-bin"),
+            Map.entry("tar", "tar"));
 
     private static final List<String> SEARCH_PATH = List.of("/usr/local/sbin", "/usr/local/bin", "/usr/sbin",
             "/usr/bin", "/sbin", "/bin");

@@ -1,0 +1,262 @@
+package io.imgtool.ext4;
+
+import io.imgtool.core.BlockDevice;
+import io.imgtool.core.ImageFormatException;
+import io.imgtool.core.UnsupportedFeatureException;
+import io.imgtool.ext4.internal.Engine;
+import io.imgtool.ext4.internal.FileData;
+import io.imgtool.ext4.internal.FsContext;
+import io.imgtool.ext4.internal.Problems;
+import io.imgtool.ext4.internal.Run;
+import io.imgtool.ext4.internal.BlockMap;
+import io.imgtool.ext4.journal.JournalBlocks;
+import io.imgtool.ext4.journal.JournalReplayer;
+import io.imgtool.ext4.journal.OverlayDevice;
+import io.imgtool.ext4.journal.ReplayResult;
+import io.imgtool.ext4.nio.Ext4FileSystem;
+import io.imgtool.ext4.ondisk.Checksums;
+import io.imgtool.ext4.ondisk.Features;
+import io.imgtool.ext4.ondisk.Inode;
+import io.imgtool.ext4.ondisk.Superblock;
+import java.io.Closeable;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.file.FileSystem;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * An ext2, ext3 or ext4 filesystem on a {@link BlockDevice}, read-only: the facade of the module.
+ *
+ * <pre>{@code
+ * try (Ext4Volume vol = Ext4Volume.open(device, Ext4Options.defaults());
+ *      FileSystem fs = vol.fileSystem()) {
+ *     Files.walk(fs.getPath("/etc")).forEach(System.out::println);
+ * }
+ * }</pre>
+ *
+ * <p>Opening checks the superblock (magic, geometry against the device, features: an unknown
+ * incompatible feature refuses, unknown read-only-compatible ones are fine for reading), replays a
+ * dirty journal in memory per {@link JournalPolicy}, and loads the group descriptors. Everything else
+ * is read on demand through a metadata cache.
+ */
+public final class Ext4Volume implements Closeable {
+
+    private final BlockDevice device;
+    private final Engine engine;
+    private final Problems problems;
+    private final ReplayResult replay;
+    private final boolean ownsDevice;
+    private Ext4FileSystem fileSystem;
+    private volatile boolean closed;
+
+    private Ext4Volume(BlockDevice device, Engine engine, Problems problems, ReplayResult replay, boolean owns) {
+        this.device = device;
+        this.engine = engine;
+        this.problems = problems;
+        this.replay = replay;
+        this.ownsDevice = owns;
+    }
+
+    /** Opens the filesystem on {@code device}; the device stays the caller's to close. */
+    public static Ext4Volume open(BlockDevice device, Ext4Options options) throws IOException {
+        return open(device, options, false);
+    }
+
+    public static Ext4Volume open(BlockDevice device) throws IOException {
+        return open(device, Ext4Options.defaults(), false);
+    }
+
+    /** Opens, and closes {@code device} when the volume is closed. */
+    public static Ext4Volume openOwning(BlockDevice device, Ext4Options options) throws IOException {
+        return open(device, options, true);
+    }
+
+    private static Ext4Volume open(BlockDevice device, Ext4Options options, boolean owns) throws IOException {
+        Superblock sb = readSuperblock(device);
+        Problems problems = new Problems();
+        verifySuperblockChecksum(sb, options.checksums(), problems);
+        BlockDevice view = device;
+        ReplayResult replay = null;
+        if (sb.hasCompat(Features.COMPAT_HAS_JOURNAL) && sb.hasIncompat(Features.INCOMPAT_RECOVER)) {
+            switch (options.journal()) {
+                case REFUSE -> throw new UnsupportedFeatureException("ext4 superblock", "needs_recovery",
+                        "the journal holds transactions to replay and the open was asked to refuse");
+                case IGNORE -> problems.add(Ext4Problem.Kind.JOURNAL, "jbd2 journal", -1,
+                        "needs recovery; not replayed (reading the on-disk state)");
+                case REPLAY -> {
+                    ReplayResult[] r = new ReplayResult[1];
+                    OverlayDevice overlay = replayJournal(device, sb, options, problems, r);
+                    replay = r[0];
+                    for (String p : replay.problems()) {
+                        problems.add(Ext4Problem.Kind.JOURNAL, "jbd2 journal", -1, p);
+                    }
+                    if (overlay != null) {
+                        view = overlay;
+                        sb = readSuperblock(view);
+                        verifySuperblockChecksum(sb, options.checksums(), problems);
+                    }
+                }
+                default -> throw new IllegalStateException();
+            }
+        }
+        FsContext fs = new FsContext(view, sb, options.checksums(), problems, options.cacheBytes());
+        Inode root = fs.inode(2);
+        if (!root.isDirectory()) {
+            throw new ImageFormatException("ext4 inode 2", "i_mode", fs.inodeOffset(2), String.format("0%o", root.mode()),
+                    "the root inode is not a directory");
+        }
+        return new Ext4Volume(device, new Engine(fs), problems, replay, owns);
+    }
+
+    /** Reads and checks the primary superblock, its features and its size against the device. */
+    static Superblock readSuperblock(BlockDevice device) throws IOException {
+        if (device.size() < Superblock.OFFSET + Superblock.SIZE) {
+            throw new ImageFormatException("ext4 superblock", Superblock.OFFSET,
+                    "device of " + device.size() + " bytes is too small for a filesystem");
+        }
+        ByteBuffer b = ByteBuffer.allocate(Superblock.SIZE);
+        device.read(b, Superblock.OFFSET);
+        Superblock sb = Superblock.parse(b.flip());
+        int unknown = sb.featureIncompat() & ~Features.INCOMPAT_READ_SUPPORTED;
+        if (unknown != 0) {
+            throw new UnsupportedFeatureException("ext4 superblock",
+                    String.join(",", Features.incompatNames(unknown)), "incompatible feature not supported; refusing to read");
+        }
+        long bytes;
+        try {
+            bytes = Math.multiplyExact(sb.blocksCount(), (long) sb.blockSize());
+        } catch (ArithmeticException e) {
+            bytes = Long.MAX_VALUE;
+        }
+        if (bytes > device.size()) {
+            throw new ImageFormatException("ext4 superblock", "s_blocks_count", Superblock.OFFSET + 4,
+                    sb.blocksCount(), "filesystem of " + bytes + " bytes does not fit in its device of "
+                    + device.size() + " bytes (truncated image?)");
+        }
+        return sb;
+    }
+
+    private static void verifySuperblockChecksum(Superblock sb, ChecksumPolicy policy, Problems problems)
+            throws ImageFormatException {
+        if (!Checksums.of(sb).verifySuperblock(sb)) {
+            String msg = String.format("s_checksum 0x%08x, computed 0x%08x", sb.checksum(), Checksums.superblock(sb));
+            problems.add(Ext4Problem.Kind.CHECKSUM, "ext4 superblock", Superblock.OFFSET + Superblock.CHECKSUM_OFFSET, msg);
+            if (policy == ChecksumPolicy.STRICT) {
+                throw new ImageFormatException("ext4 superblock", "s_checksum",
+                        Superblock.OFFSET + Superblock.CHECKSUM_OFFSET, String.format("0x%08x", sb.checksum()),
+                        String.format("checksum mismatch (computed 0x%08x)", Checksums.superblock(sb)));
+            }
+        }
+    }
+
+    private static OverlayDevice replayJournal(BlockDevice device, Superblock sb, Ext4Options options,
+                                               Problems problems, ReplayResult[] result) throws IOException {
+        long inum = sb.journalInum();
+        if (inum == 0) {
+            throw new UnsupportedFeatureException("ext4 superblock", "external journal",
+                    "the journal to replay is on another device");
+        }
+        FsContext raw = new FsContext(device, sb, options.checksums(), problems, 4L << 20);
+        Inode ji = raw.inode(inum);
+        FileData fd = new FileData(raw, inum, ji);
+        BlockMap map = fd.map();
+        int bs = sb.blockSize();
+        long count = fd.size() / bs;
+        JournalBlocks blocks = new JournalBlocks() {
+            @Override
+            public long count() {
+                return count;
+            }
+
+            @Override
+            public long physical(long logical) throws IOException {
+                if (logical < 0 || logical >= count) {
+                    throw new ImageFormatException("jbd2 journal", "block", -1, logical,
+                            "outside the journal of " + count + " blocks");
+                }
+                Run r = map.find(logical);
+                if (r.kind() != Run.Kind.MAPPED) {
+                    throw new ImageFormatException("journal inode " + inum, "block", -1, logical,
+                            "journal block not mapped");
+                }
+                return r.physical();
+            }
+        };
+        return new JournalReplayer(device, bs, sb.blocksCount(), blocks).replay(result);
+    }
+
+    // ---- API --------------------------------------------------------------------------------------
+
+    /** The superblock as read (after journal replay). */
+    public Superblock superblock() {
+        return engine.fs.sb;
+    }
+
+    /** A dumpe2fs-like description of the filesystem. */
+    public Ext4Info info() throws IOException {
+        return Ext4Info.of(this, engine.fs);
+    }
+
+    /** The journal replay done at open, if the filesystem needed one and it was replayed. */
+    public Optional<ReplayResult> journalReplay() {
+        return Optional.ofNullable(replay);
+    }
+
+    /** Problems found so far: checksum mismatches (under REPORT), skipped damaged blocks, journal issues. */
+    public List<Ext4Problem> problems() {
+        return problems.list();
+    }
+
+    /**
+     * Checks every checksummed structure (group descriptors, bitmaps, in-use inodes, extent blocks,
+     * directory blocks, xattr blocks) and structural soundness of mappings and directories, without
+     * stopping at the first problem.
+     */
+    public Ext4CheckReport check() throws IOException {
+        return new Ext4Checker(engine.fs).run();
+    }
+
+    /**
+     * The read-only {@link FileSystem} view of this volume (one per volume). Closing it closes the
+     * volume.
+     */
+    public synchronized FileSystem fileSystem() {
+        if (fileSystem == null) {
+            fileSystem = Ext4FileSystem.create(this, engine);
+        }
+        return fileSystem;
+    }
+
+    /** The engine; for tests in this package. */
+    Engine engine() {
+        return engine;
+    }
+
+    public boolean isOpen() {
+        return !closed;
+    }
+
+    @Override
+    public void close() throws IOException {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        Ext4FileSystem f;
+        synchronized (this) {
+            f = fileSystem;
+        }
+        if (f != null) {
+            f.close(); // unregisters it; its close() comes back here and returns at once
+        }
+        if (ownsDevice) {
+            device.close();
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "ext4 volume " + engine.fs.sb.uuidString() + " on " + device;
+    }
+}
