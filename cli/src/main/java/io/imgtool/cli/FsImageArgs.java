@@ -2,21 +2,24 @@ package io.imgtool.cli;
 
 import io.imgtool.core.BlockDevice;
 import io.imgtool.core.ImageException;
-import io.imgtool.core.UnsupportedFeatureException;
+import io.imgtool.core.SliceDevice;
 import io.imgtool.ext4.ChecksumPolicy;
 import io.imgtool.ext4.Ext4Options;
 import io.imgtool.ext4.Ext4Volume;
 import io.imgtool.ext4.JournalPolicy;
+import io.imgtool.gpt.Partition;
+import io.imgtool.gpt.PartitionTable;
+import io.imgtool.gpt.RootLabeler;
+import io.imgtool.sysprep.Ext4RootDetector;
 import java.io.IOException;
-import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import picocli.CommandLine.Option;
 
 /**
  * How filesystem commands (ls, cat, get, tar-out, fs-info) turn their IMAGE argument into an open
- * ext4 volume: the one place that resolves IMAGE to the filesystem's device. Today IMAGE must be a
- * bare filesystem image; {@code --partition} and {@code --partlabel} (and picking the root partition
- * of a disk by default) arrive when the GPT module is wired in here.
+ * ext4 volume: the one place that resolves IMAGE to the filesystem's device. IMAGE is a disk (qcow2
+ * or raw; the root partition by default, {@code --partition N} or {@code --partlabel NAME} to
+ * choose) or a bare filesystem image.
  */
 public final class FsImageArgs {
 
@@ -48,37 +51,40 @@ public final class FsImageArgs {
         }
     }
 
-    private BlockDevice filesystemDevice(Path image, BlockDevice disk) throws IOException {
-        if (partition != null || partlabel != null) {
-            throw new UnsupportedFeatureException(image.toString(), "partition selection",
-                    "--partition and --partlabel need the GPT module, which is not wired into imgtool yet");
+    /**
+     * The filesystem's device inside {@code disk}: partition N, the partition named NAME, a bare
+     * filesystem image, or the root partition of a partitioned disk (found as {@code label --root}
+     * finds it). The returned device closes {@code disk} when closed.
+     */
+    BlockDevice filesystemDevice(Path image, BlockDevice disk) throws IOException {
+        if (partition != null && partlabel != null) {
+            throw ImageException.invalidArgument("give --partition or --partlabel, not both");
         }
-        if (hasExtMagic(disk)) {
+        if (partition == null && partlabel == null && hasExtMagic(disk)) {
             return disk;
         }
-        if (hasPartitionTable(disk)) {
-            throw new UnsupportedFeatureException(image.toString(), "partitioned disk",
-                    "IMAGE holds a partition table; choosing its root partition needs the GPT module, which is not "
-                            + "wired into imgtool yet (give a bare filesystem image)");
+        int sectorSize = PartitionTable.detectSectorSize(disk).orElse(512);
+        PartitionTable table = PartitionTable.read(disk, sectorSize);
+        if (table.scheme() == PartitionTable.Scheme.NONE) {
+            if (partition != null || partlabel != null) {
+                throw ImageException.invalidArgument(image + " has no partition table");
+            }
+            throw new ImageException(ImageException.Kind.CORRUPT,
+                    image + ": neither an ext2/ext3/ext4 filesystem nor a partitioned disk");
         }
-        throw new ImageException(ImageException.Kind.CORRUPT, image + ": not an ext2/ext3/ext4 filesystem image");
+        Partition chosen;
+        if (partition != null) {
+            chosen = table.partition(partition);
+        } else if (partlabel != null) {
+            chosen = table.partitions().stream().filter(p -> p.name().equals(partlabel)).findFirst()
+                    .orElseThrow(() -> ImageException.invalidArgument("no partition is named '" + partlabel + "'"));
+        } else {
+            chosen = RootLabeler.findRoot(disk, table, new Ext4RootDetector()).partition();
+        }
+        return SliceDevice.owning(disk, chosen.offset(), chosen.size());
     }
 
     private static boolean hasExtMagic(BlockDevice d) throws IOException {
-        if (d.size() < 2048) {
-            return false;
-        }
-        ByteBuffer b = ByteBuffer.allocate(2);
-        d.read(b, 1024 + 0x38);
-        return (b.get(0) & 0xff) == 0x53 && (b.get(1) & 0xff) == 0xEF;
-    }
-
-    private static boolean hasPartitionTable(BlockDevice d) throws IOException {
-        if (d.size() < 512) {
-            return false;
-        }
-        ByteBuffer b = ByteBuffer.allocate(2);
-        d.read(b, 510);
-        return (b.get(0) & 0xff) == 0x55 && (b.get(1) & 0xff) == 0xAA;
+        return Ext4RootDetector.hasExtMagic(d);
     }
 }

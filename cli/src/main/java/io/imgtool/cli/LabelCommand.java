@@ -4,6 +4,7 @@ import io.imgtool.core.BlockDevice;
 import io.imgtool.core.Json;
 import io.imgtool.gpt.Partition;
 import io.imgtool.gpt.RootLabeler;
+import io.imgtool.sysprep.Ext4RootDetector;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -59,7 +60,7 @@ public final class LabelCommand implements Callable<Integer> {
         try (BlockDevice disk = Disks.open(image, !dryRun.enabled())) {
             RootLabeler.Options o = RootLabeler.Options.builder(name).partition(partition)
                     .sectorSize(sectorSize.resolve(disk)).dryRun(dryRun.enabled()).fsLabel(fsLabel)
-                    .fsLabelWriter(null).build();
+                    .detector(new Ext4RootDetector()).fsLabelWriter(null).build();
             r = RootLabeler.label(disk, o);
         }
         Partition p = r.partition();

@@ -190,7 +190,8 @@ public final class RootLabeler {
                 nameChanges || fsChanges, written);
     }
 
-    private record Choice(Partition partition, String reason) {
+    /** The partition chosen as the root partition, and why. */
+    public record Choice(Partition partition, String reason) {
     }
 
     private static boolean excludedByType(Partition p) {
@@ -209,7 +210,12 @@ public final class RootLabeler {
         return MbrTypes.isLinux(((MbrPartition) p).type());
     }
 
-    private static Choice findRoot(BlockDevice disk, PartitionTable table, RootFsDetector detector)
+    /**
+     * Finds the root partition of {@code disk}: the single partition the detector says holds a root
+     * filesystem, else the single Linux-data or root-type partition. Several candidates, or none, are
+     * an {@link ImageException.Kind#INVALID_ARGUMENT} error that lists the partitions.
+     */
+    public static Choice findRoot(BlockDevice disk, PartitionTable table, RootFsDetector detector)
             throws IOException {
         List<Partition> yes = new ArrayList<>();
         List<Partition> notNo = new ArrayList<>();
