@@ -219,6 +219,7 @@ public final class RootLabeler {
             throws IOException {
         List<Partition> yes = new ArrayList<>();
         List<Partition> notNo = new ArrayList<>();
+        List<Partition> ruledOut = new ArrayList<>();
         for (Partition p : table.partitions()) {
             if (excludedByType(p) || p.firstLba() < 0 || p.lastLba() < p.firstLba()
                     || p.lastLba() >= disk.size() / p.sectorSize()) {
@@ -232,6 +233,8 @@ public final class RootLabeler {
                 yes.add(p);
             } else if (a == RootFsDetector.Answer.UNKNOWN) {
                 notNo.add(p);
+            } else {
+                ruledOut.add(p);
             }
         }
         if (yes.size() == 1) {
@@ -240,7 +243,13 @@ public final class RootLabeler {
         if (yes.size() > 1) {
             throw ambiguous("partitions hold a root filesystem", yes);
         }
+        // Fallback by partition type: prefer partitions the detector could not rule out; when it
+        // ruled out every typed partition (say, an empty or unrecognised filesystem), the partition
+        // type alone decides, as the rule "else the single Linux-data partition" says.
         List<Partition> typed = notNo.stream().filter(RootLabeler::fallbackType).toList();
+        if (typed.isEmpty()) {
+            typed = ruledOut.stream().filter(RootLabeler::fallbackType).toList();
+        }
         if (typed.size() == 1) {
             return new Choice(typed.get(0), table.scheme() == PartitionTable.Scheme.GPT
                     ? "it is the only Linux filesystem or root-type partition"
