@@ -77,6 +77,8 @@ public final class GuestFiles {
     private final Set<Path> createdDirs = new HashSet<>();
     private final Map<Path, String> createdLinks = new HashMap<>();
     private final Map<Path, Meta> overlayMeta = new HashMap<>();
+    /** Mount points of filesystems imgtool cannot open that a directory listing left out. */
+    private final Set<String> skippedMounts = new java.util.TreeSet<>();
 
     /**
      * @param scrubHook called for each removed regular file, or null when scrubbing is off
@@ -94,6 +96,14 @@ public final class GuestFiles {
 
     public GuestResolver resolver() {
         return resolver;
+    }
+
+    /**
+     * Mount points of filesystems imgtool cannot open (vfat, xfs, ...) that directory listings and
+     * recursive walks met and left out, so far.
+     */
+    public Set<String> skippedMounts() {
+        return java.util.Collections.unmodifiableSet(skippedMounts);
     }
 
     // ---- queries ---------------------------------------------------------------------------------
@@ -200,12 +210,12 @@ public final class GuestFiles {
                         }
                     }
                 } else if (last) {
-                    Path p = dir.resolve(c);
+                    Path p = resolver.child(dir, c);
                     if (type(p) != Type.MISSING) {
                         next.add(p);
                     }
                 } else {
-                    Path p = resolveFollowOrNull(resolver.guestPathOf(dir.resolve(c)));
+                    Path p = resolveFollowOrNull(resolver.guestPathOf(resolver.child(dir, c)));
                     if (p != null && type(p) == Type.DIRECTORY) {
                         next.add(p);
                     }
@@ -288,6 +298,10 @@ public final class GuestFiles {
         Path p = resolver.resolve(guestPath);
         if (p.equals(resolver.root())) {
             throw new IllegalArgumentException("refusing to remove the guest root");
+        }
+        if (resolver.isMountRoot(p)) {
+            throw new FileSystemException(resolver.guestPathOf(p), null,
+                    "is a mount point (a filesystem of its own); refusing to remove it");
         }
         Type t = type(p);
         if (t == Type.MISSING) {
@@ -569,7 +583,12 @@ public final class GuestFiles {
         if (!dirRemoved && !createdDirs.contains(dir)) {
             try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir)) {
                 for (Path c : ds) {
-                    out.put(c.getFileName().toString(), c);
+                    Path canon = resolver.canonical(c);
+                    if (canon == null) {
+                        skippedMounts.add(resolver.guestPathOf(c));
+                        continue;
+                    }
+                    out.put(c.getFileName().toString(), canon);
                 }
             } catch (NoSuchFileException | NotDirectoryException e) {
                 return List.of();
@@ -630,6 +649,9 @@ public final class GuestFiles {
             Type t = type(c);
             if (t == Type.DIRECTORY) {
                 removeChildren(c, depth + 1);
+            }
+            if (t == Type.DIRECTORY && resolver.isMountRoot(c)) {
+                continue; // emptied; the mount point itself stays, as rm -rf would fail on it (EBUSY)
             }
             delete(c, t);
         }

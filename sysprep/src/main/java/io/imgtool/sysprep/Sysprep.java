@@ -39,10 +39,20 @@ public final class Sysprep {
         private boolean dryRun;
         private OsInfo os;
         private Consumer<Change> listener = c -> { };
+        private List<GuestResolver.Mount> mounts = List.of();
 
         /** The guest's "/" (required). */
         public Builder root(Path root) {
             this.root = Objects.requireNonNull(root);
+            return this;
+        }
+
+        /**
+         * Filesystems mounted into the guest below {@link #root} (its /etc/fstab: /boot, /var,
+         * /home...): guest paths below a mount point go to that filesystem.
+         */
+        public Builder mounts(List<GuestResolver.Mount> mounts) {
+            this.mounts = List.copyOf(mounts);
             return this;
         }
 
@@ -110,13 +120,17 @@ public final class Sysprep {
                 throw new IllegalArgumentException("--remove-user-accounts/--keep-user-accounts were given but the 'user-account' operation is not enabled");
             }
             ChangeRecorder recorder = new ChangeRecorder(listener);
-            GuestFiles files = new GuestFiles(new GuestResolver(root), recorder, dryRun,
+            GuestFiles files = new GuestFiles(new GuestResolver(root, mounts), recorder, dryRun,
                     options.scrub() ? options.scrubHook() : null);
             OsInfo detected = os != null ? os : GuestContext.detectOs(files);
             GuestContext ctx = new GuestContext(files, detected, options, recorder);
             for (Operation op : ops) {
                 recorder.begin(op.name());
                 op.perform(ctx);
+            }
+            for (String m : files.skippedMounts()) {
+                ctx.warn("not searched: " + m + " (" + files.resolver().mountAt(m).map(GuestResolver.Mount::description)
+                        .orElse("a filesystem imgtool cannot open") + ")");
             }
             return new SysprepReport(detected, names, recorder.changes(), ctx.warnings(), ctx.notes(), dryRun);
         }
