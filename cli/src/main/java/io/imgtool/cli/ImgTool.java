@@ -19,6 +19,7 @@ import picocli.CommandLine.Command;
                 XzCommand.class,
                 IndexEntryCommand.class,
                 SealCommand.class,
+                InspectCommand.class,
                 BootCommand.class,
                 InfoCommand.class,
                 CheckCommand.class,
