@@ -42,6 +42,14 @@ public final class SysprepOptions {
         return new Builder();
     }
 
+    /** A builder holding these options. */
+    public Builder toBuilder() {
+        Builder b = new Builder().machineId(machineId).customize(customizations).removeUsers(removeUsers)
+                .keepUsers(keepUsers).scrub(scrub, scrubHook);
+        b.random = random;
+        return b;
+    }
+
     public MachineIdMode machineId() {
         return machineId;
     }
