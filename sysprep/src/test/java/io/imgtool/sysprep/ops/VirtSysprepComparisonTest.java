@@ -33,10 +33,10 @@ import org.junit.jupiter.params.provider.EnumSource;
  * <p>Needs libguestfs (virt-sysprep) able to start its appliance (TCG here, 30 s+). Skipped loudly
  * when it cannot; with CI=true a missing or broken libguestfs fails.
  */
-class VirtSysprepComparisonTest {
+public class VirtSysprepComparisonTest {
 
     /** The operations of virt-sysprep 1.48 that imgtool has too (customize left out: see docs). */
-    static final List<String> SHARED = List.of("abrt-data", "backup-files", "bash-history", "blkid-tab", "crash-data",
+    public static final List<String> SHARED = List.of("abrt-data", "backup-files", "bash-history", "blkid-tab", "crash-data",
             "cron-spool", "dhcp-client-state", "dhcp-server-state", "dovecot-data", "ipa-client", "kerberos-hostkeytab",
             "logfiles", "machine-id", "mail-spool", "net-hostname", "net-hwaddr", "net-nmconn", "pacct-log",
             "package-manager-cache", "pam-data", "passwd-backups", "puppet-data-log", "rh-subscription-manager",
@@ -166,7 +166,7 @@ class VirtSysprepComparisonTest {
     }
 
     /** "removed P", "truncated P", "changed P", "created P" between two listings (metadata of kept dirs ignored). */
-    static Set<String> changes(Map<String, GuestTree.Node> before, Map<String, GuestTree.Node> after) {
+    public static Set<String> changes(Map<String, GuestTree.Node> before, Map<String, GuestTree.Node> after) {
         Set<String> out = new TreeSet<>();
         for (Map.Entry<String, GuestTree.Node> e : before.entrySet()) {
             String p = e.getKey();
