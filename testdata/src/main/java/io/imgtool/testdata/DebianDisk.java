@@ -42,4 +42,16 @@ public final class DebianDisk {
         ReferenceTools.run(Duration.ofMinutes(15), null, "mkfs.ext4", "-q", "-F", "-U", UsedDebian.ROOT_UUID,
                 "-E", "offset=" + rootStart, "-d", tree.toString(), out.toString(), rootKiB + "k").assertOk();
     }
+
+    /** {@code DebianDisk OUT [SIZE_MIB [clean|used]]}: writes the disk image of the (built when missing) tree. */
+    public static void main(String[] args) throws IOException {
+        if (args.length < 1) {
+            System.err.println("usage: DebianDisk OUT [SIZE_MIB [clean|used]]");
+            System.exit(2);
+        }
+        long size = (args.length > 1 ? Long.parseLong(args[1]) : 4096) << 20;
+        Path tree = args.length > 2 && args[2].equals("clean") ? DebianGuest.cleanTree() : DebianGuest.usedTree();
+        build(tree, Path.of(args[0]), size);
+        System.out.println(args[0]);
+    }
 }

@@ -1,0 +1,90 @@
+#!/usr/bin/env bash
+# seal benchmark: imgtool seal against the usual chain, side by side in one run, on copies of one image.
+#
+#   bench/seal.sh                     # Java from PATH
+#   IMGTOOL_JAVA=/usr/lib/jvm/temurin-25-jdk-amd64/bin/java bench/seal.sh
+#
+# The image: the seal tests' used Debian bookworm guest (debootstrap with systemd, openssh-server,
+# cloud-init and the cloud kernel, cached in ~/.cache/imgtool; built as root on the first run) on a
+# 4 GiB Debian-cloud-like GPT disk, as qcow2.
+#
+#   imgtool:   imgtool seal used.qcow2 -o golden.qcow2 --compress deflate --sign-key KEY
+#              (operations, free space dropped, compressed qcow2, SHA256SUMS, clearsigned SHA256SUMS.asc)
+#   reference: virt-sysprep -a copy.qcow2 && virt-sparsify --compress copy.qcow2 golden.qcow2
+#              && sha256sum golden.qcow2 > SHA256SUMS && gpg --clearsign SHA256SUMS
+#              (libguestfs: LIBGUESTFS_BACKEND=direct, TCG here since KVM does not work on this machine)
+#
+# Then the seal operations with --scrub-deleted and --label-root alone (in place on a qcow2 copy, no
+# compression), JVM start included. Environment: WORK (scratch folder, default bench/work-seal),
+# REPS (in-place runs, default 5; the median is quoted).
+set -euo pipefail
+here=$(cd "$(dirname "$0")/.." && pwd)
+work=${WORK:-$here/bench/work-seal}
+reps=${REPS:-5}
+imgtool="$here/imgtool"
+java_bin=${IMGTOOL_JAVA:-java}
+for t in qemu-img virt-sysprep virt-sparsify gpg sha256sum; do
+    command -v "$t" >/dev/null || { echo "$t is needed"; exit 1; }
+done
+
+rm -rf "$work"; mkdir -p "$work"; cd "$work"
+"$imgtool" --version >&2
+echo "java: $("$java_bin" -version 2>&1 | head -1); $(virt-sysprep --version); cores: $(nproc)"
+
+# The image (the tree is cached; the disk is rebuilt: ~5 s).
+(cd "$here" && mvn -q -o -pl testdata compile)
+"$java_bin" -cp "$here/testdata/target/classes" io.imgtool.testdata.DebianDisk used.raw 4096 used >/dev/null
+qemu-img convert -f raw -O qcow2 used.raw used.qcow2
+rm used.raw
+echo "input: used.qcow2 $(stat -c %s used.qcow2) bytes ($(qemu-img info --output=json used.qcow2 | grep -m1 '"virtual-size"' | tr -dc 0-9) virtual)"
+
+# One signing key for both: made by imgtool, imported into a private GnuPG home for the reference.
+"$imgtool" keygen --name "Bench Signer" --email bench@example.org keys/ >/dev/null
+export GNUPGHOME="$work/gnupg"; mkdir -p "$GNUPGHOME"; chmod 700 "$GNUPGHOME"
+gpg --batch --quiet --import keys/signing-key.secret.asc 2>/dev/null
+
+secs() { local s e; s=$(date +%s.%N); "$@"; e=$(date +%s.%N); echo "$e - $s" | bc; }
+median() { sort -n | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
+
+# --- imgtool: everything in one command
+mkdir out-imgtool
+imgtool_run() {
+    "$imgtool" seal used.qcow2 -o out-imgtool/golden.qcow2 --compress deflate \
+        --sign-key keys/signing-key.secret.asc -q > out-imgtool/report.txt
+}
+cp --sparse=always used.qcow2 pristine.qcow2
+t_imgtool=$(secs imgtool_run)
+cmp -s used.qcow2 pristine.qcow2 && echo "imgtool: input unchanged"
+rm pristine.qcow2
+s_imgtool=$(stat -c %s out-imgtool/golden.qcow2)
+(cd out-imgtool && sha256sum --quiet -c SHA256SUMS && gpg --batch --verify SHA256SUMS.asc 2>/dev/null) \
+    && echo "imgtool: sha256sum -c and gpg --verify accept the output"
+
+# --- reference chain, on a copy
+mkdir out-ref
+cp --sparse=always used.qcow2 ref.qcow2
+export LIBGUESTFS_BACKEND=direct LIBGUESTFS_BACKEND_SETTINGS=force_tcg
+ts=$(date +%s.%N); virt-sysprep -q -a ref.qcow2 >/dev/null; te=$(date +%s.%N); t_vs=$(echo "$te - $ts" | bc)
+ts=$(date +%s.%N); virt-sparsify -q --compress ref.qcow2 out-ref/golden.qcow2 >/dev/null; te=$(date +%s.%N); t_sp=$(echo "$te - $ts" | bc)
+ts=$(date +%s.%N); (cd out-ref && sha256sum golden.qcow2 > SHA256SUMS && gpg --batch --yes --clearsign SHA256SUMS 2>/dev/null)
+te=$(date +%s.%N); t_sg=$(echo "$te - $ts" | bc)
+t_ref=$(echo "$t_vs + $t_sp + $t_sg" | bc)
+s_ref=$(stat -c %s out-ref/golden.qcow2)
+qemu-img check -q out-imgtool/golden.qcow2 && qemu-img check -q out-ref/golden.qcow2 && echo "qemu-img check: both clean"
+
+printf 'end to end:   imgtool %7.2fs   reference %7.2fs (virt-sysprep %.2fs + virt-sparsify %.2fs + sha256sum/gpg %.2fs)   speed-up %.1fx\n' \
+    "$t_imgtool" "$t_ref" "$t_vs" "$t_sp" "$t_sg" "$(echo "$t_ref / $t_imgtool" | bc -l)"
+printf 'output bytes: imgtool %s   virt-sparsify %s   imgtool/virt-sparsify %.4f\n' "$s_imgtool" "$s_ref" \
+    "$(echo "$s_imgtool / $s_ref" | bc -l)"
+grep '^time:' out-imgtool/report.txt | sed 's/^/imgtool stages: /'
+
+# --- scrub and label alone: in place on a qcow2 copy, no compression, JVM start included
+ts_all=()
+for ((k = 0; k < reps; k++)); do
+    cp --sparse=always used.qcow2 inplace.qcow2
+    sync
+    ts_all+=("$(secs "$imgtool" seal inplace.qcow2 --in-place --scrub-deleted --label-root SLX_SYS --no-checksums -q >/dev/null)")
+done
+printf 'seal --in-place --scrub-deleted --label-root (no compression): median %.2fs wall (runs: %s)\n' \
+    "$(printf '%s\n' "${ts_all[@]}" | median)" "${ts_all[*]}"
+qemu-img check -q inplace.qcow2 && echo "in-place result: qemu-img check clean"
