@@ -8,7 +8,8 @@ import java.time.Duration;
 /**
  * A raw disk image of a Debian tree laid out like Debian's own cloud images (genericcloud): GPT with
  * partition 14 BIOS boot (2048..8191), partition 15 an ESP (vfat, 8192..262143) and partition 1 the
- * root ext4 (from sector 262144 to the end), made by the reference tools: sgdisk, mkfs.vfat,
+ * root ext4 (from sector 262144 to the end), made by the reference tools: sgdisk, mkfs.vfat and
+ * mtools (GRUB's {@code EFI/debian/grub.cfg}, which names the root filesystem by UUID),
  * {@code mkfs.ext4 -d}. GUIDs and UUIDs are fixed, so the same tree gives the same image.
  */
 public final class DebianDisk {
@@ -36,6 +37,16 @@ public final class DebianDisk {
         long espKiB = (262144 - 8192) / 2;
         ReferenceTools.runOk("mkfs.vfat", "-F", "16", "-i", UsedDebian.ESP_UUID.replace("-", ""), "-n", "EFI", "--offset", "8192",
                 out.toString(), Long.toString(espKiB));
+        // GRUB's UEFI stub configuration on the ESP names the root filesystem by UUID.
+        String esp = out + "@@" + (8192L * 512);
+        java.nio.file.Path cfg = java.nio.file.Files.createTempFile("grub", ".cfg");
+        try {
+            java.nio.file.Files.writeString(cfg, UsedDebian.espGrubCfg());
+            ReferenceTools.runOk("mmd", "-i", esp, "::EFI", "::EFI/debian");
+            ReferenceTools.runOk("mcopy", "-i", esp, cfg.toString(), "::EFI/debian/grub.cfg");
+        } finally {
+            java.nio.file.Files.delete(cfg);
+        }
         long rootStart = ROOT_START_SECTOR * 512;
         long rootEnd = size - 34 * 512;                       // backup GPT
         long rootKiB = (rootEnd - rootStart) / 4096 * 4;

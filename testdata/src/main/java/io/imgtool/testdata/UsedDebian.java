@@ -19,7 +19,7 @@ import java.util.SplittableRandom;
 public final class UsedDebian {
 
     /** Changes whenever the look changes, so cached trees are rebuilt. */
-    public static final String VERSION = "used-debian v1";
+    public static final String VERSION = "used-debian v2";
 
     /** UUID of the root ext4 as /etc/fstab names it ({@link DebianDisk} formats it so). */
     public static final String ROOT_UUID = "4c8f7e2a-1b3d-4e5f-9a6b-7c8d9e0f1a2b";
@@ -48,6 +48,14 @@ public final class UsedDebian {
                 + "UUID=" + ROOT_UUID + " / ext4 rw,discard,errors=remount-ro,x-systemd.growfs 0 1\n"
                 + "UUID=" + ESP_UUID + " /boot/efi vfat defaults 0 0\n", 0644, 0, 0);
         dir("/boot/efi", 0755, 0, 0);
+        // GRUB's configuration names the root filesystem by UUID, as grub-mkconfig writes it.
+        String kernel;
+        try (java.util.stream.Stream<Path> s = Files.list(root.resolve("boot"))) {
+            kernel = s.map(x -> x.getFileName().toString()).filter(n -> n.startsWith("vmlinuz-")).sorted()
+                    .findFirst().orElse("vmlinuz").substring("vmlinuz-".length());
+        }
+        dir("/boot/grub", 0755, 0, 0);
+        text("/boot/grub/grub.cfg", grubCfg(kernel), 0444, 0, 0);
         text("/etc/hostname", "template-host\n", 0644, 0, 0);
         text("/etc/hosts", "127.0.0.1\tlocalhost\n127.0.1.1\ttemplate-host.example.org template-host\n\n"
                 + "::1     localhost ip6-localhost ip6-loopback\nff02::1 ip6-allnodes\nff02::2 ip6-allrouters\n", 0644, 0, 0);
@@ -127,6 +135,21 @@ public final class UsedDebian {
         link("/var/log/evil.log", "/etc/passwd");
         link("/var/log/trap.log.1", "../../etc/shadow");
         link("/tmp/hostlink", "/etc");
+    }
+
+    /** /boot/grub/grub.cfg as grub-mkconfig writes it for a root filesystem found by UUID. */
+    static String grubCfg(String kernel) {
+        return "set default=0\nset timeout=1\ninsmod part_gpt\ninsmod ext2\n"
+                + "search --no-floppy --fs-uuid --set=root " + ROOT_UUID + "\n"
+                + "menuentry 'Debian GNU/Linux' {\n"
+                + "\tsearch --no-floppy --fs-uuid --set=root " + ROOT_UUID + "\n"
+                + "\tlinux\t/boot/vmlinuz-" + kernel + " root=UUID=" + ROOT_UUID + " ro console=ttyS0\n"
+                + "\tinitrd\t/boot/initrd.img-" + kernel + "\n}\n";
+    }
+
+    /** EFI/debian/grub.cfg on the ESP, as grub-install writes it: finds the root filesystem by UUID. */
+    public static String espGrubCfg() {
+        return "search.fs_uuid " + ROOT_UUID + " root hd0,gpt1 \nset prefix=($root)'/boot/grub'\nconfigfile $prefix/grub.cfg\n";
     }
 
     private Path p(String guestPath) {
