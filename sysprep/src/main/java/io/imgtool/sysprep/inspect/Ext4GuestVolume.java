@@ -99,6 +99,12 @@ public final class Ext4GuestVolume implements GuestVolume {
     }
 
     @Override
+    public boolean hasErrors() {
+        io.imgtool.ext4.ondisk.Superblock sb = volume.superblock();
+        return (sb.state() & io.imgtool.ext4.ondisk.Superblock.STATE_ERROR) != 0 || sb.errorCount() > 0;
+    }
+
+    @Override
     public void close() throws IOException {
         volume.close();
     }

@@ -69,6 +69,11 @@ public interface GuestVolume extends Closeable {
         throw unsupported("scrubbing deleted files");
     }
 
+    /** Whether the filesystem records errors found while it was mounted (the kernel's error state). */
+    default boolean hasErrors() throws IOException {
+        return false;
+    }
+
     /** Clears what a mount leaves in the superblock (mount count, last mount time and path). */
     default void resetMountState() throws IOException {
         throw unsupported("resetting the mount state");

@@ -318,6 +318,17 @@ final class SealPipeline {
                 end("uuids");
             }
             begin("close");
+            if (writes) {
+                // What the template's mounts left in the superblocks (mount count, last mount point,
+                // recorded errors) is not the clone's.
+                for (Guest.MountedVolume v : g.volumes()) {
+                    if (v.volume().hasErrors()) {
+                        warnings.add(v.partition().describeWithFs() + " has errors recorded; run e2fsck on it");
+                    } else {
+                        v.volume().resetMountState();
+                    }
+                }
+            }
         } catch (IOException | RuntimeException e) {
             try {
                 g.close();

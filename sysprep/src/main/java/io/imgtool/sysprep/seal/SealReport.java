@@ -67,6 +67,11 @@ public record SealReport(String input, String output, String mode, String output
         return all;
     }
 
+    /** The changes of one kind. */
+    public List<Change> changes(Change.Kind kind) {
+        return changes().stream().filter(c -> c.kind() == kind).toList();
+    }
+
     /** Whether nothing was written. */
     public boolean dryRun() {
         return mode.equals("dry-run");
