@@ -61,12 +61,17 @@ public final class Codec {
      * not be smaller than {@code limit} (store the cluster uncompressed then).
      */
     public int compress(byte[] in, int len, byte[] out, int limit) {
+        return compress(in, 0, len, out, limit);
+    }
+
+    /** Like {@link #compress(byte[], int, byte[], int)} for {@code in[off, off+len)}. */
+    public int compress(byte[] in, int off, int len, byte[] out, int limit) {
         if (type == Type.DEFLATE) {
             if (deflater == null) {
                 deflater = new Deflater(level, true);
             }
             deflater.reset();
-            deflater.setInput(in, 0, len);
+            deflater.setInput(in, off, len);
             deflater.finish();
             int n = 0;
             while (!deflater.finished()) {
@@ -83,7 +88,7 @@ public final class Codec {
         if (out.length < zc.maxCompressedLength(len)) {
             throw new IllegalArgumentException("output buffer too small for zstd");
         }
-        int n = zc.compress(in, 0, len, out, 0, out.length);
+        int n = zc.compress(in, off, len, out, 0, out.length);
         return n < limit ? n : -1;
     }
 
