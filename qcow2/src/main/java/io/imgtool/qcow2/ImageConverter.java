@@ -17,7 +17,6 @@ import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.util.ArrayDeque;
 import java.util.Arrays;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -327,9 +326,25 @@ public final class ImageConverter {
 
     // ---- compressed copy ------------------------------------------------------------------------
 
-    /** One window of clusters, compressed (null where compression did not help or the cluster is zero). */
-    private record Batch(long pos, int len, byte[] data, byte[][] compressed, int[] lengths, boolean[] zero,
-                         long read) {
+    /**
+     * One window of clusters and what compression made of them; reused from window to window, so
+     * the converter allocates nothing per cluster. {@code out} holds the compressed clusters one
+     * after the other; {@code lengths[i]} is cluster i's compressed length, 0 where it is stored
+     * plain, -1 where it is zero.
+     */
+    private static final class Batch {
+        final byte[] data;
+        final byte[] out;
+        final int[] lengths;
+        long pos;
+        int len;
+        int read;
+
+        Batch(int window, int cs) {
+            data = new byte[window];
+            out = new byte[window];
+            lengths = new int[window / cs];
+        }
     }
 
     private static Result compressedCopy(BlockDevice src, SequentialWriter dst, Options o) throws IOException {
@@ -338,8 +353,14 @@ public final class ImageConverter {
         int threads = Math.max(1, o.threads());
         int inFlight = 4 * threads;
         Codec.Type type = dst.compressionType() == 1 ? Codec.Type.ZSTD : Codec.Type.DEFLATE;
-        ThreadLocal<Codec> codecs = ThreadLocal.withInitial(() -> new Codec(type, o.deflateLevel()));
+        java.util.List<Codec> made = java.util.Collections.synchronizedList(new java.util.ArrayList<>());
         int maxOut = Codec.maxCompressedLength(cs);
+        ThreadLocal<Codec> codecs = ThreadLocal.withInitial(() -> {
+            Codec c = new Codec(type, o.deflateLevel());
+            made.add(c);
+            return c;
+        });
+        ThreadLocal<byte[]> scratch = ThreadLocal.withInitial(() -> new byte[maxOut]);
         long size = src.size();
         ExecutorService pool = Executors.newFixedThreadPool(threads, r -> {
             Thread t = new Thread(r, "imgtool-compress");
@@ -347,16 +368,26 @@ public final class ImageConverter {
             return t;
         });
         ArrayDeque<Future<Batch>> queue = new ArrayDeque<>();
+        ArrayDeque<Batch> free = new ArrayDeque<>();
+        for (int i = 0; i < inFlight; i++) {
+            free.add(new Batch(window, cs));
+        }
         long[] read = {0};
         try {
             forEachDataRange(src, cs, window, (pos, len) -> {
-                int padded = (len + cs - 1) / cs * cs;
-                byte[] data = new byte[padded];
-                src.read(ByteBuffer.wrap(data, 0, len), pos);
-                queue.add(pool.submit(() -> compressBatch(codecs.get(), pos, padded, data, cs, maxOut, len)));
-                while (queue.size() >= inFlight) {
-                    read[0] += writeBatch(take(queue), dst, cs, o.progress());
+                while (free.isEmpty()) {
+                    Batch done = take(queue);
+                    read[0] += writeBatch(done, dst, cs, o.progress());
+                    free.add(done);
                 }
+                Batch b = free.poll();
+                int padded = (len + cs - 1) / cs * cs;
+                src.read(ByteBuffer.wrap(b.data, 0, len), pos);
+                Arrays.fill(b.data, len, padded, (byte) 0);
+                b.pos = pos;
+                b.len = padded;
+                b.read = len;
+                queue.add(pool.submit(() -> compressBatch(codecs.get(), scratch.get(), b, cs)));
             });
             while (!queue.isEmpty()) {
                 read[0] += writeBatch(take(queue), dst, cs, o.progress());
@@ -366,6 +397,14 @@ public final class ImageConverter {
             }
         } finally {
             pool.shutdownNow();
+            try {
+                // Tasks still running finish their cluster; only then is native codec state freed.
+                if (pool.awaitTermination(1, java.util.concurrent.TimeUnit.MINUTES)) {
+                    made.forEach(Codec::close);
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
         }
         return new Result(read[0], 0, 0, 0);
     }
@@ -390,48 +429,52 @@ public final class ImageConverter {
 
     /** Writes one batch in guest order; consecutive plain clusters go in one write. Returns bytes read. */
     private static long writeBatch(Batch b, SequentialWriter dst, int cs, LongConsumer progress) throws IOException {
-        long ci0 = b.pos() / cs;
-        int n = b.zero().length;
+        long ci0 = b.pos / cs;
+        int n = b.len / cs;
         int plainFrom = -1;
+        int at = 0;
         for (int i = 0; i <= n; i++) {
-            boolean plain = i < n && !b.zero()[i] && b.compressed()[i] == null;
-            if (plain && plainFrom < 0) {
+            int l = i < n ? b.lengths[i] : -1;
+            if (l == 0 && plainFrom < 0) {
                 plainFrom = i;
-            } else if (!plain && plainFrom >= 0) {
-                dst.writeClusters(ci0 + plainFrom, ByteBuffer.wrap(b.data(), plainFrom * cs, (i - plainFrom) * cs));
+            } else if (l != 0 && plainFrom >= 0) {
+                dst.writeClusters(ci0 + plainFrom, ByteBuffer.wrap(b.data, plainFrom * cs, (i - plainFrom) * cs));
                 plainFrom = -1;
             }
-            if (i < n && b.compressed()[i] != null) {
-                dst.writeCompressed(ci0 + i, b.compressed()[i], b.lengths()[i]);
+            if (l > 0) {
+                dst.writeCompressed(ci0 + i, b.out, at, l);
+                at += l;
             }
         }
         if (progress != null) {
-            progress.accept(b.pos() + b.len());
+            progress.accept(b.pos + b.len);
         }
-        return b.read();
+        return b.read;
     }
 
-    private static Batch compressBatch(Codec codec, long pos, int len, byte[] data, int cs, int maxOut, int read) {
-        int n = len / cs;
-        byte[][] out = new byte[n][];
-        int[] lengths = new int[n];
-        boolean[] zero = new boolean[n];
-        byte[] tmp = new byte[maxOut];
+    /**
+     * Compresses the clusters of {@code b}: zero clusters are marked -1, clusters compression does
+     * not shrink by at least a byte (QEMU's rule; clusters are packed byte by byte) 0, the others
+     * appended to {@code b.out}. The last, partial cluster of the disk is stored plain (padded).
+     */
+    private static Batch compressBatch(Codec codec, byte[] tmp, Batch b, int cs) {
+        int n = b.len / cs;
+        int at = 0;
         for (int i = 0; i < n; i++) {
             int off = i * cs;
-            if (BlockDevices.isZero(data, off, cs)) {
-                zero[i] = true;
+            if (BlockDevices.isZero(b.data, off, cs)) {
+                b.lengths[i] = -1;
                 continue;
             }
-            if (off + cs > read) {
-                continue; // the last, partial cluster of the disk is stored plain (padded)
-            }
-            int m = codec.compress(data, off, cs, tmp, cs - 512);
-            if (m > 0) {
-                out[i] = Arrays.copyOf(tmp, m);
-                lengths[i] = m;
+            int m = off + cs > b.read ? -1 : codec.compress(b.data, off, cs, tmp, cs);
+            if (m > 0 && at + m <= b.out.length) {
+                System.arraycopy(tmp, 0, b.out, at, m);
+                at += m;
+                b.lengths[i] = m;
+            } else {
+                b.lengths[i] = 0;
             }
         }
-        return new Batch(pos, len, data, out, lengths, zero, read);
+        return b;
     }
 }

@@ -152,6 +152,11 @@ public final class SequentialWriter {
      * frame (the header's compression type), at most one cluster long.
      */
     public void writeCompressed(long guestCluster, byte[] data, int len) throws IOException {
+        writeCompressed(guestCluster, data, 0, len);
+    }
+
+    /** Like {@link #writeCompressed(long, byte[], int)} for {@code data[off, off+len)}. */
+    public void writeCompressed(long guestCluster, byte[] data, int off, int len) throws IOException {
         if (len <= 0 || len > cs) {
             throw ImageException.invalidArgument("compressed cluster of " + len + " bytes (cluster size " + cs + ")");
         }
@@ -184,7 +189,7 @@ public final class SequentialWriter {
         setL2(guestCluster, L2Entry.makeCompressed(g, at, sectors), 0);
         lastGuest = guestCluster;
         compressedClusters++;
-        write(ByteBuffer.wrap(data, 0, len), at);
+        write(ByteBuffer.wrap(data, off, len), at);
         drainPendingBlocks();
     }
 
