@@ -5,8 +5,9 @@
 #   IMGTOOL_JAVA=/usr/lib/jvm/java-17-openjdk-amd64/bin/java bench/qcow2.sh   # a given Java
 #
 # Prints one line per step: the median wall time of each tool over REPS runs (all runs listed),
-# the speed-up (qemu-img time / imgtool time: above 1 means imgtool is faster), output sizes, and
-# imgtool's peak RSS (from /usr/bin/time) under the enforced heap limit. qemu-img and imgtool runs
+# the speed-up (qemu-img time / imgtool time: above 1 means imgtool is faster), the median CPU time
+# (user + system, less disturbed than wall time when other work shares the cores), output sizes,
+# and imgtool's peak RSS (from /usr/bin/time) under the enforced heap limit. qemu-img and imgtool runs
 # alternate, and every run starts after a `sync` (not timed), so both meet the same page-cache
 # state. The load average is printed at the start and the end: the machine may be shared.
 #
@@ -21,6 +22,7 @@
 #   HEAP   imgtool's -Xmx (default 256m)
 #   META   "0" skips the metadata-heavy check (a 512-byte-cluster image qemu-img needs ~1 min to make)
 #   WORK   scratch folder (default bench/work; deleted at the end)
+#   SIZE   virtual size of the sample (default 4G; a smaller one for a quick try of the script)
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 work=${WORK:-$here/bench/work}
@@ -28,6 +30,7 @@ reps=${REPS:-5}
 creps=${CREPS:-3}
 heap=${HEAP:-256m}
 meta=${META:-1}
+size=${SIZE:-4G}
 export IMGTOOL_OPTS="-Xmx$heap ${IMGTOOL_OPTS:-}"
 imgtool="$here/imgtool"
 command -v qemu-img >/dev/null || { echo "qemu-img is needed (apt-get install qemu-utils)"; exit 1; }
@@ -42,17 +45,17 @@ echo "imgtool: $("$imgtool" --version 2>/dev/null)  heap: -Xmx$heap"
 echo "qemu-img: $(qemu-img --version | head -1)"
 
 # ~4 GiB virtual, ~1.5 GiB of text-like and random data, zero runs and holes, built by imgtool itself.
-"$imgtool" sample -O raw --size 4G --fill 0.62 --seed 7 src.raw >/dev/null 2>&1
+"$imgtool" sample -O raw --size "$size" --fill 0.62 --seed 7 src.raw >/dev/null 2>&1
 echo "source: $(du -k --apparent-size src.raw | cut -f1) KiB apparent, $(du -k src.raw | cut -f1) KiB allocated"
 
-# t CMD...: runs CMD (output discarded), prints "seconds maxrss_kib"; fails the bench when CMD fails
-# (check's exit 1 "problems found" included: the inputs are clean).
+# t CMD...: runs CMD (output discarded), prints "seconds cpu_seconds maxrss_kib"; fails the bench when
+# CMD fails (check's exit 1 "problems found" included: the inputs are clean).
 t() {
     local f=$work/.time
-    if ! /usr/bin/time -o "$f" -f '%e %M' "$@" >/dev/null 2>"$work/.err"; then
+    if ! /usr/bin/time -o "$f" -f '%e %U %S %M' "$@" >/dev/null 2>"$work/.err"; then
         echo "FAILED: $*" >&2; cat "$work/.err" >&2; exit 1
     fi
-    tail -1 "$f"
+    tail -1 "$f" | awk '{printf "%s %.2f %s\n", $1, $2 + $3, $4}'
 }
 median() { sort -n | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
 
@@ -61,20 +64,21 @@ declare -A QS IS
 run_pair() {
     local name=$1 n=$2; shift 2
     local qcmd=() icmd=(); while [ "$1" != "--" ]; do qcmd+=("$1"); shift; done; shift; icmd=("$@")
-    local qt=() it=() rss=0 r
+    local qt=() it=() qc=() ic=() rss=0 r
     for ((k = 0; k < n; k++)); do
         rm -f q.out i.out; sync
-        r=$(t "${qcmd[@]}"); qt+=("${r% *}")
+        r=$(t "${qcmd[@]}"); read -r w c m <<<"$r"; qt+=("$w"); qc+=("$c")
         QS[$name]=$( [ -f q.out ] && stat -c %s q.out || echo 0 )
         rm -f q.out i.out; sync
-        r=$(t "${icmd[@]}"); it+=("${r% *}"); [ "${r#* }" -gt "$rss" ] && rss=${r#* }
+        r=$(t "${icmd[@]}"); read -r w c m <<<"$r"; it+=("$w"); ic+=("$c"); [ "$m" -gt "$rss" ] && rss=$m
         IS[$name]=$( [ -f i.out ] && stat -c %s i.out || echo 0 )
         [ "$k" -lt $((n - 1)) ] && rm -f q.out i.out
     done
-    local qm im
+    local qm im qcm icm
     qm=$(printf '%s\n' "${qt[@]}" | median); im=$(printf '%s\n' "${it[@]}" | median)
-    printf '%-24s qemu-img %6.2fs  imgtool %6.2fs  speed-up %5.2fx  imgtool max RSS %4d MiB  (qemu-img: %s | imgtool: %s)\n' \
-        "$name" "$qm" "$im" "$(echo "$qm / $im" | bc -l)" $((rss / 1024)) "${qt[*]}" "${it[*]}"
+    qcm=$(printf '%s\n' "${qc[@]}" | median); icm=$(printf '%s\n' "${ic[@]}" | median)
+    printf '%-24s qemu-img %6.2fs  imgtool %6.2fs  speed-up %5.2fx  | CPU qemu-img %6.2fs imgtool %6.2fs | imgtool max RSS %4d MiB  (qemu-img: %s | imgtool: %s)\n' \
+        "$name" "$qm" "$im" "$(echo "$qm / $im" | bc -l)" "$qcm" "$icm" $((rss / 1024)) "${qt[*]}" "${it[*]}"
 }
 sizes() {
     printf '%-24s output bytes: qemu-img %s  imgtool %s  (imgtool/qemu-img %.4f)\n' "" "${QS[$1]}" "${IS[$1]}" \
