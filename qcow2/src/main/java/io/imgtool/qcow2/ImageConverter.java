@@ -215,10 +215,11 @@ public final class ImageConverter {
         }
         long[] read = {0};
         Throwable[] failure = {null};
+        java.util.concurrent.atomic.AtomicBoolean stop = new java.util.concurrent.atomic.AtomicBoolean();
         Thread reader = new Thread(() -> {
             try {
                 forEachDataRange(src, unit, chunk, (off, len) -> {
-                    Piece p = takeInterruptibly(free);
+                    Piece p = takeUnlessStopped(free, stop);
                     p.buf.clear().limit(len);
                     src.read(p.buf, off);
                     int padded = len;
@@ -243,25 +244,29 @@ public final class ImageConverter {
         reader.start();
         try {
             while (true) {
-                Piece p = takeInterruptibly(full);
-                if (p == END) {
+                Piece current = takeInterruptibly(full);
+                if (current == END) {
                     break;
                 }
-                for (int i = 0; i < p.runCount; i++) {
-                    int a = p.runs[2 * i];
-                    int b = p.runs[2 * i + 1];
-                    sink.write(p.offset + a, p.buf.slice(a, b - a));
+                for (int i = 0; i < current.runCount; i++) {
+                    int a = current.runs[2 * i];
+                    int b = current.runs[2 * i + 1];
+                    sink.write(current.offset + a, current.buf.slice(a, b - a));
                 }
-                read[0] += p.read;
+                read[0] += current.read;
                 if (progress != null) {
-                    progress.accept(Math.min(size, p.offset + p.length));
+                    progress.accept(Math.min(size, current.offset + current.length));
                 }
-                free.add(p);
+                free.add(current);
             }
-        } finally {
-            reader.interrupt();
+        } catch (IOException | RuntimeException | Error e) {
+            // Stop the reader without interrupting it: an interrupt would close the source's
+            // FileChannel (the caller's device) under it. It sees the flag within 50 ms.
+            stop.set(true);
             joinQuietly(reader);
+            throw e;
         }
+        joinQuietly(reader);
         if (failure[0] != null) {
             rethrow(failure[0]);
         }
@@ -269,6 +274,25 @@ public final class ImageConverter {
             progress.accept(size);
         }
         return new Result(read[0], 0, 0, 0);
+    }
+
+    /** The next free buffer, or an exception once {@code stop} is set (checked every 50 ms). */
+    private static Piece takeUnlessStopped(java.util.concurrent.BlockingQueue<Piece> q,
+                                           java.util.concurrent.atomic.AtomicBoolean stop) throws IOException {
+        try {
+            while (true) {
+                if (stop.get()) {
+                    throw new InterruptedIOException("conversion stopped");
+                }
+                Piece p = q.poll(50, java.util.concurrent.TimeUnit.MILLISECONDS);
+                if (p != null) {
+                    return p;
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new InterruptedIOException("conversion interrupted");
+        }
     }
 
     private static Piece takeInterruptibly(java.util.concurrent.BlockingQueue<Piece> q) throws IOException {
