@@ -66,16 +66,25 @@ final class BlockMap {
         }
     }
 
-    /** Whether group {@code g} has any used block beyond its superblock copy and descriptors. */
+    /**
+     * Whether group {@code g} has a used block other than its superblock copy, descriptors and its own
+     * bitmaps and inode table (what the kernel recomputes for a BLOCK_UNINIT group).
+     */
     boolean groupTouched(int g) {
         long[] b = bits[g];
         if (b == null) {
             return false;
         }
+        long first = l.groupFirst(g);
         int n = l.blocksInGroup(g);
         for (int i = l.superBlocks(g); i < n; i++) {
             if ((b[i >>> 6] & (1L << i)) != 0) {
-                return true;
+                long blk = first + i;
+                boolean own = blk == l.blockBitmap[g] || blk == l.inodeBitmap[g]
+                        || (blk >= l.inodeTable[g] && blk < l.inodeTable[g] + l.inodeTableBlocks);
+                if (!own) {
+                    return true;
+                }
             }
         }
         return false;

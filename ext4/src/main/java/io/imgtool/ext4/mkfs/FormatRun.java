@@ -271,7 +271,7 @@ final class FormatRun {
         prealloc.put(root, allocate(rootBuilt.blocks().size()));
         DirectoryBlocks.Built lpfBuilt = buildDir(lpf, entries(lpf));
         prealloc.put(lpf, allocate(lpfBuilt.blocks().size()));
-        if (l.reservedGdtBlocks > 0) {
+        if ((l.compat & Features.COMPAT_RESIZE_INODE) != 0) {
             long goal = 3L + l.reservedGdtBlocks + l.descBlocks + l.inodeTableBlocks;
             resizeDind = map.findFree(goal, 0, 1);
             if (resizeDind < 0) {
@@ -402,7 +402,7 @@ final class FormatRun {
 
     private void checkSpace(List<Node> order, Map<Node, Xattrs.Split> attrs, Node lpf) throws IOException {
         long need = worstCase(order, attrs, lpf, false);
-        long free = map.freeBlocks() - journalBlocks - (l.reservedGdtBlocks > 0 ? 1 : 0)
+        long free = map.freeBlocks() - journalBlocks - (hasResizeInode() ? 1 : 0)
                 - ExtentTree.nodeBlocks(journalBlocks / 32768 + 1 + journalBlocks / Math.max(1, l.blocksPerGroup / 2), l.blockSize);
         if (need > free) {
             need = worstCase(order, attrs, lpf, true); // read the files: all-zero blocks become holes
@@ -790,7 +790,7 @@ final class FormatRun {
     /** Inodes 1..10 that hold nothing: zero with a checksum; inode 1 (bad blocks) carries the times. */
     private void writeReservedInodes() {
         for (long ino = 1; ino < LPF_INO; ino++) {
-            if (ino == ROOT_INO || (ino == RESIZE_INO && l.reservedGdtBlocks > 0) || (ino == JOURNAL_INO && journalBlocks > 0)) {
+            if (ino == ROOT_INO || (ino == RESIZE_INO && hasResizeInode()) || (ino == JOURNAL_INO && journalBlocks > 0)) {
                 continue;
             }
             byte[] raw = new byte[l.inodeSize];
@@ -804,8 +804,12 @@ final class FormatRun {
     }
 
     /** The resize inode: a double-indirect block listing the reserved GDT blocks, each listing its backups. */
+    private boolean hasResizeInode() {
+        return (l.compat & Features.COMPAT_RESIZE_INODE) != 0;
+    }
+
     private void writeResizeInode() throws IOException {
-        if (l.reservedGdtBlocks == 0) {
+        if (!hasResizeInode()) {
             return;
         }
         int bs = l.blockSize;
