@@ -248,8 +248,11 @@ final class FormatRun {
         if ((l.compat & Features.COMPAT_HAS_JOURNAL) != 0) {
             journalBlocks = o.journalBlocks > 0 ? o.journalBlocks : defaultJournalBlocks(l.blocksCount);
             if (journalBlocks <= 0) {
-                throw ImageException.invalidArgument("filesystem too small for a journal (" + l.blocksCount
-                        + " blocks); turn has_journal off");
+                // As mke2fs: "Filesystem too small for a journal", and none is made.
+                journalBlocks = 0;
+                l = l.withoutFeature(Features.COMPAT_HAS_JOURNAL);
+            } else if (journalBlocks > l.blocksCount / 2) {
+                throw ImageException.invalidArgument("journal of " + journalBlocks + " blocks exceeds half the filesystem");
             }
         }
         checkSpace(order, attrSplits, lpf);

@@ -153,6 +153,17 @@ final class Layout {
         }
     }
 
+    /** The same geometry without a compat feature (placement already done is kept). */
+    Layout withoutFeature(int compatBit) {
+        Layout c = new Layout(blockSize, blocksCount, firstDataBlock, blocksPerGroup, groups, inodeSize, inodesPerGroup,
+                inodeTableBlocks, descSize, descBlocks, reservedGdtBlocks, reservedBlocks, logGroupsPerFlex,
+                compat & ~compatBit, incompat, roCompat);
+        System.arraycopy(blockBitmap, 0, c.blockBitmap, 0, groups);
+        System.arraycopy(inodeBitmap, 0, c.inodeBitmap, 0, groups);
+        System.arraycopy(inodeTable, 0, c.inodeTable, 0, groups);
+        return c;
+    }
+
     static long ceilDiv(long a, long b) {
         return (a + b - 1) / b;
     }
