@@ -61,6 +61,7 @@ final class FormatRun {
     private final Map<XattrKey, XattrBlock> xattrBlocks = new HashMap<>();
     private DirectoryBlocks dirs;
     private ByteBuffer readBuf;
+    private Prefetcher prefetch;
     private final List<String> skipped = new ArrayList<>();
     private long files;
 
@@ -152,6 +153,7 @@ final class FormatRun {
         // Scan the source (or make an empty root).
         Node root = new Node(null, new byte[0], null);
         SourceTree tree = null;
+
         if (source != null) {
             tree = SourceTree.scan(source, o.xattrs, root);
             skipped.addAll(tree.skipped);
@@ -262,38 +264,44 @@ final class FormatRun {
             dev.discard(0, l.blocksCount * l.blockSize);
         }
         out = new BlockStream(dev, l.blockSize, o.bufferBytes);
-        readBuf = ByteBuffer.allocateDirect(Math.max(l.blockSize, (1 << 20) / l.blockSize * l.blockSize));
-        itables = new byte[l.groups][];
-        usedInodes = new int[l.groups];
-        dirsInGroup = new int[l.groups];
+        prefetch = new Prefetcher(order.stream().filter(Prefetcher::wants).toList(), 2);
+        try {
+            readBuf = ByteBuffer.allocateDirect(Math.max(l.blockSize, (1 << 20) / l.blockSize * l.blockSize));
+            itables = new byte[l.groups][];
+            usedInodes = new int[l.groups];
+            dirsInGroup = new int[l.groups];
 
-        map.setCursor(l.firstDataBlock);
-        Map<Node, List<long[]>> prealloc = new HashMap<>();
-        List<DirectoryBlocks.Entry> rootEntries = entries(root);
-        DirectoryBlocks.Built rootBuilt = buildDir(root, rootEntries);
-        prealloc.put(root, allocate(rootBuilt.blocks().size()));
-        DirectoryBlocks.Built lpfBuilt = buildDir(lpf, entries(lpf));
-        prealloc.put(lpf, allocate(lpfBuilt.blocks().size()));
-        if ((l.compat & Features.COMPAT_RESIZE_INODE) != 0) {
-            long goal = 3L + l.reservedGdtBlocks + l.descBlocks + l.inodeTableBlocks;
-            resizeDind = map.findFree(goal, 0, 1);
-            if (resizeDind < 0) {
-                throw ImageException.invalidArgument("no room for the resize inode");
+            map.setCursor(l.firstDataBlock);
+            Map<Node, List<long[]>> prealloc = new HashMap<>();
+            List<DirectoryBlocks.Entry> rootEntries = entries(root);
+            DirectoryBlocks.Built rootBuilt = buildDir(root, rootEntries);
+            prealloc.put(root, allocate(rootBuilt.blocks().size()));
+            DirectoryBlocks.Built lpfBuilt = buildDir(lpf, entries(lpf));
+            prealloc.put(lpf, allocate(lpfBuilt.blocks().size()));
+            if ((l.compat & Features.COMPAT_RESIZE_INODE) != 0) {
+                long goal = 3L + l.reservedGdtBlocks + l.descBlocks + l.inodeTableBlocks;
+                resizeDind = map.findFree(goal, 0, 1);
+                if (resizeDind < 0) {
+                    throw ImageException.invalidArgument("no room for the resize inode");
+                }
+                map.mark(resizeDind, 1);
             }
-            map.mark(resizeDind, 1);
-        }
-        if (journalBlocks > 0) {
-            allocateJournal();
-        }
+            if (journalBlocks > 0) {
+                allocateJournal();
+            }
 
-        for (Node n : order) {
-            writeNode(n, n == root ? rootBuilt : n == lpf ? lpfBuilt : null, prealloc.get(n), attrSplits.get(n));
+            for (Node n : order) {
+                writeNode(n, n == root ? rootBuilt : n == lpf ? lpfBuilt : null, prealloc.get(n), attrSplits.get(n));
+            }
+            out.flush();
+            writeXattrBlocks();
+            writeReservedInodes();
+            writeResizeInode();
+            writeJournal();
+        } finally {
+            out.close();
+            prefetch.close();
         }
-        out.flush();
-        writeXattrBlocks();
-        writeReservedInodes();
-        writeResizeInode();
-        writeJournal();
         return finish(tree);
     }
 
@@ -731,6 +739,12 @@ final class FormatRun {
         if (n.size == 0) {
             return 0;
         }
+        if (Prefetcher.wants(n)) {
+            ByteBuffer data = prefetch.get(n);
+            int got = data.remaining();
+            place(n, data, got, 0, ext);
+            return got;
+        }
         try (SeekableByteChannel ch = Files.newByteChannel(n.path, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS)) {
             while (true) {
                 readBuf.clear();
@@ -740,32 +754,7 @@ final class FormatRun {
                 }
                 size += got;
                 int nb = (got + bs - 1) / bs;
-                int i = 0;
-                while (i < nb) {
-                    if (zeroBlock(i, got)) {
-                        i++;
-                        continue;
-                    }
-                    int j = i + 1;
-                    while (j < nb && !zeroBlock(j, got)) {
-                        j++;
-                    }
-                    int k = i;
-                    while (k < j) {
-                        long[] run = map.allocRun(j - k);
-                        if (run == null) {
-                            throw new ImageException(ImageException.Kind.INVALID_ARGUMENT,
-                                    "filesystem full while copying " + n.path);
-                        }
-                        int end = Math.min(got, (int) ((k + run[1]) * bs));
-                        ByteBuffer part = readBuf.duplicate();
-                        part.limit(end).position(k * bs);
-                        out.put(run[0], part, (int) run[1]);
-                        ExtentTree.append(ext, logical + k, run[0], run[1]);
-                        k += (int) run[1];
-                    }
-                    i = j;
-                }
+                place(n, readBuf, got, logical, ext);
                 logical += nb;
                 if (got < readBuf.capacity()) {
                     break;
@@ -775,10 +764,41 @@ final class FormatRun {
         return size;
     }
 
-    private boolean zeroBlock(int i, int got) {
+    /** Queues the {@code got} bytes of {@code buf} (from index 0) as blocks from {@code logical}; zero blocks become holes. */
+    private void place(Node n, ByteBuffer buf, int got, long logical, List<ExtentTree.Run> ext) throws IOException {
+        int bs = l.blockSize;
+        int nb = (got + bs - 1) / bs;
+        int i = 0;
+        while (i < nb) {
+            if (zeroBlock(buf, i, got)) {
+                i++;
+                continue;
+            }
+            int j = i + 1;
+            while (j < nb && !zeroBlock(buf, j, got)) {
+                j++;
+            }
+            int k = i;
+            while (k < j) {
+                long[] run = map.allocRun(j - k);
+                if (run == null) {
+                    throw new ImageException(ImageException.Kind.INVALID_ARGUMENT, "filesystem full while copying " + n.path);
+                }
+                int end = Math.min(got, (int) ((k + run[1]) * bs));
+                ByteBuffer part = buf.duplicate();
+                part.limit(end).position(k * bs);
+                out.put(run[0], part, (int) run[1]);
+                ExtentTree.append(ext, logical + k, run[0], run[1]);
+                k += (int) run[1];
+            }
+            i = j;
+        }
+    }
+
+    private boolean zeroBlock(ByteBuffer buf, int i, int got) {
         int off = i * l.blockSize;
         int len = Math.min(l.blockSize, got - off);
-        return BlockDevices.isZero(readBuf.slice(off, len));
+        return BlockDevices.isZero(buf.slice(off, len));
     }
 
     private void writeXattrBlocks() throws IOException {
@@ -894,60 +914,64 @@ final class FormatRun {
         long freeBlocks = 0;
         long freeInodes = 0;
         BlockStream meta = new BlockStream(dev, bs, o.bufferBytes);
-        // Inode tables (the used part of each group's table).
-        for (int g = 0; g < l.groups; g++) {
-            if (itables[g] != null) {
-                int blocks = (int) Layout.ceilDiv((long) usedInodes[g] * l.inodeSize, bs);
-                meta.put(l.inodeTable[g], ByteBuffer.wrap(itables[g], 0, blocks * bs), blocks);
+        try {
+            // Inode tables (the used part of each group's table).
+            for (int g = 0; g < l.groups; g++) {
+                if (itables[g] != null) {
+                    int blocks = (int) Layout.ceilDiv((long) usedInodes[g] * l.inodeSize, bs);
+                    meta.put(l.inodeTable[g], ByteBuffer.wrap(itables[g], 0, blocks * bs), blocks);
+                }
             }
+            meta.flush();
+            for (int g = 0; g < l.groups; g++) {
+                int used = usedInodes[g];
+                boolean inodeUninit = csumGd && used == 0;
+                boolean blockUninit = csumGd && g != l.groups - 1 && !map.groupTouched(g);
+                long freeB = l.blocksInGroup(g) - map.usedInGroup(g);
+                long freeI = l.inodesPerGroup - countInodes(g);
+                freeBlocks += freeB;
+                freeInodes += freeI;
+                byte[] d = new byte[l.descSize];
+                put64(d, 0x0, 0x20, l.blockBitmap[g]);
+                put64(d, 0x4, 0x24, l.inodeBitmap[g]);
+                put64(d, 0x8, 0x28, l.inodeTable[g]);
+                put32(d, 0xC, 0x2C, freeB);
+                put32(d, 0xE, 0x2E, freeI);
+                put32(d, 0x10, 0x30, dirsInGroup[g]);
+                int flags = 0;
+                if (csumGd) {
+                    flags |= 0x4; // ITABLE_ZEROED: the device reads as zero where nothing was written
+                    if (inodeUninit) {
+                        flags |= 0x1;
+                    }
+                    if (blockUninit) {
+                        flags |= 0x2;
+                    }
+                    put32(d, 0x1C, 0x32, l.inodesPerGroup - used);
+                }
+                Le.put16(d, 0x12, flags);
+                if (!blockUninit) {
+                    byte[] bb = map.bitmapBlock(g);
+                    if (l.metadataCsum()) {
+                        put32(d, 0x18, 0x38, sums.bitmap(bb, l.blocksPerGroup / 8));
+                    }
+                    meta.put(l.blockBitmap[g], bb, 0);
+                }
+                if (!inodeUninit) {
+                    byte[] ib = inodeBitmap(g);
+                    if (l.metadataCsum()) {
+                        put32(d, 0x1A, 0x3A, sums.bitmap(ib, l.inodesPerGroup / 8));
+                    }
+                    meta.put(l.inodeBitmap[g], ib, 0);
+                }
+                io.imgtool.ext4.ondisk.GroupDescriptor gd = io.imgtool.ext4.ondisk.GroupDescriptor.parse(ByteBuffer.wrap(d), d.length);
+                sums.setGroupDesc(g, gd);
+                gd.writeTo(ByteBuffer.wrap(gdt, g * l.descSize, l.descSize).slice());
+            }
+            meta.flush();
+        } finally {
+            meta.close();
         }
-        meta.flush();
-        for (int g = 0; g < l.groups; g++) {
-            int used = usedInodes[g];
-            boolean inodeUninit = csumGd && used == 0;
-            boolean blockUninit = csumGd && g != l.groups - 1 && !map.groupTouched(g);
-            long freeB = l.blocksInGroup(g) - map.usedInGroup(g);
-            long freeI = l.inodesPerGroup - countInodes(g);
-            freeBlocks += freeB;
-            freeInodes += freeI;
-            byte[] d = new byte[l.descSize];
-            put64(d, 0x0, 0x20, l.blockBitmap[g]);
-            put64(d, 0x4, 0x24, l.inodeBitmap[g]);
-            put64(d, 0x8, 0x28, l.inodeTable[g]);
-            put32(d, 0xC, 0x2C, freeB);
-            put32(d, 0xE, 0x2E, freeI);
-            put32(d, 0x10, 0x30, dirsInGroup[g]);
-            int flags = 0;
-            if (csumGd) {
-                flags |= 0x4; // ITABLE_ZEROED: the device reads as zero where nothing was written
-                if (inodeUninit) {
-                    flags |= 0x1;
-                }
-                if (blockUninit) {
-                    flags |= 0x2;
-                }
-                put32(d, 0x1C, 0x32, l.inodesPerGroup - used);
-            }
-            Le.put16(d, 0x12, flags);
-            if (!blockUninit) {
-                byte[] bb = map.bitmapBlock(g);
-                if (l.metadataCsum()) {
-                    put32(d, 0x18, 0x38, sums.bitmap(bb, l.blocksPerGroup / 8));
-                }
-                meta.put(l.blockBitmap[g], bb, 0);
-            }
-            if (!inodeUninit) {
-                byte[] ib = inodeBitmap(g);
-                if (l.metadataCsum()) {
-                    put32(d, 0x1A, 0x3A, sums.bitmap(ib, l.inodesPerGroup / 8));
-                }
-                meta.put(l.inodeBitmap[g], ib, 0);
-            }
-            io.imgtool.ext4.ondisk.GroupDescriptor gd = io.imgtool.ext4.ondisk.GroupDescriptor.parse(ByteBuffer.wrap(d), d.length);
-            sums.setGroupDesc(g, gd);
-            gd.writeTo(ByteBuffer.wrap(gdt, g * l.descSize, l.descSize).slice());
-        }
-        meta.flush();
         long[] jnl = new long[17];
         if (journalBlocks > 0) {
             for (int i = 0; i < 15; i++) {

@@ -54,7 +54,7 @@ final class SourceTree {
             throw ImageException.invalidArgument(root + " is not a directory");
         }
         rootNode.path = root;
-        t.fill(rootNode, "");
+        t.apply(rootNode, t.read(root, ""), "");
         t.walk(rootNode, "");
         return t;
     }
@@ -71,10 +71,16 @@ final class SourceTree {
             }
         }
         kids.sort((a, b) -> Arrays.compareUnsigned(a.name, b.name));
-        for (Node k : kids) {
-            String r = rel.isEmpty() ? new String(k.name, java.nio.charset.StandardCharsets.UTF_8)
-                    : rel + "/" + new String(k.name, java.nio.charset.StandardCharsets.UTF_8);
-            if (!fill(k, r)) {
+        String[] rels = new String[kids.size()];
+        for (int i = 0; i < rels.length; i++) {
+            String nm = new String(kids.get(i).name, java.nio.charset.StandardCharsets.UTF_8);
+            rels[i] = rel.isEmpty() ? nm : rel + "/" + nm;
+        }
+        Read[] reads = readAll(kids, rels);
+        for (int i = 0; i < rels.length; i++) {
+            Node k = kids.get(i);
+            String r = rels[i];
+            if (!apply(k, reads[i], r)) {
                 continue;
             }
             dir.children().add(k);
@@ -85,83 +91,123 @@ final class SourceTree {
         }
     }
 
-    /** Reads the attributes of {@code n}; false when the file vanished or has no type ext4 can hold. */
-    private boolean fill(Node n, String rel) throws IOException {
-        Path p = n.path;
-        BasicFileAttributes ba;
+    /** What one source file holds, read without side effects (so children can be read in parallel). */
+    private record Read(int type, int perm, boolean hasUnix, long uid, long gid, long nlink, long rdev, FileTime mtime,
+                        FileTime atime, FileTime ctime, long size, Object key, byte[] link, Map<String, byte[]> xattrs,
+                        String problem) {
+    }
+
+    private static final String UNIX_ATTRS = "unix:mode,uid,gid,nlink,rdev,ctime,lastModifiedTime,lastAccessTime,"
+            + "size,fileKey,isDirectory,isSymbolicLink,isRegularFile";
+
+    private Read read(Path p, String rel) throws IOException {
+        Map<String, Object> unix;
         try {
-            ba = Files.readAttributes(p, BasicFileAttributes.class, NOFOLLOW);
+            unix = Files.readAttributes(p, UNIX_ATTRS, NOFOLLOW);
+        } catch (UnsupportedOperationException | IllegalArgumentException e) {
+            unix = null;
         } catch (NoSuchFileException e) {
-            skipped.add(rel + ": vanished during the scan");
-            return false;
+            return new Read(0, 0, false, 0, 0, 0, 0, null, null, null, 0, null, null, null, "vanished during the scan");
         }
-        Map<String, Object> unix = attributes(p, "unix:*");
+        boolean isDir;
+        boolean isLink;
+        boolean isReg;
+        FileTime mt;
+        FileTime at;
+        long size;
+        Object key;
+        if (unix != null) {
+            isDir = Boolean.TRUE.equals(unix.get("isDirectory"));
+            isLink = Boolean.TRUE.equals(unix.get("isSymbolicLink"));
+            isReg = Boolean.TRUE.equals(unix.get("isRegularFile"));
+            mt = (FileTime) unix.get("lastModifiedTime");
+            at = (FileTime) unix.get("lastAccessTime");
+            size = ((Number) unix.get("size")).longValue();
+            key = unix.get("fileKey");
+        } else {
+            BasicFileAttributes ba;
+            try {
+                ba = Files.readAttributes(p, BasicFileAttributes.class, NOFOLLOW);
+            } catch (NoSuchFileException e) {
+                return new Read(0, 0, false, 0, 0, 0, 0, null, null, null, 0, null, null, null, "vanished during the scan");
+            }
+            isDir = ba.isDirectory();
+            isLink = ba.isSymbolicLink();
+            isReg = ba.isRegularFile();
+            mt = ba.lastModifiedTime();
+            at = ba.lastAccessTime();
+            size = ba.size();
+            key = ba.fileKey();
+        }
         int type;
-        if (ba.isDirectory()) {
+        if (isDir) {
             type = 0x4000;
-        } else if (ba.isSymbolicLink()) {
+        } else if (isLink) {
             type = 0xA000;
-        } else if (ba.isRegularFile()) {
+        } else if (isReg) {
             type = 0x8000;
         } else if (unix != null && unix.get("mode") instanceof Integer m && (m & 0xF000) != 0) {
             type = m & 0xF000;
         } else {
-            skipped.add(rel + ": special file whose type the source filesystem does not tell");
+            return new Read(0, 0, false, 0, 0, 0, 0, null, null, null, 0, null, null, null,
+                    "special file whose type the source filesystem does not tell");
+        }
+        int perm = unix != null && unix.get("mode") instanceof Integer m ? m & 07777 : posixPerms(p, type);
+        long uid = unix != null ? ((Number) unix.getOrDefault("uid", 0)).longValue() & 0xFFFFFFFFL : 0;
+        long gid = unix != null ? ((Number) unix.getOrDefault("gid", 0)).longValue() & 0xFFFFFFFFL : 0;
+        long nlink = unix != null && unix.get("nlink") instanceof Number x ? x.longValue() : 2;
+        long rdev = unix != null && unix.get("rdev") instanceof Number r ? r.longValue() : 0;
+        FileTime ct = unix != null && unix.get("ctime") instanceof FileTime c ? c : mt;
+        byte[] link = type == 0xA000 ? Names.encode(Files.readSymbolicLink(p).toString()) : null;
+        Map<String, byte[]> x = xattrs.read(p, rel);
+        return new Read(type, perm, unix != null, uid, gid, nlink, rdev, mt, at, ct, size, key, link, x, null);
+    }
+
+    /** Applies what was read to {@code n}; false when the file is left out. Runs in tree order. */
+    private boolean apply(Node n, Read r, String rel) throws IOException {
+        if (r.problem != null) {
+            skipped.add(rel + ": " + r.problem);
             return false;
         }
-        Object key = ba.fileKey();
-        if (type != 0x4000 && key != null) {
-            long nlink = unix != null && unix.get("nlink") instanceof Number x ? x.longValue() : 2;
-            if (nlink > 1) {
-                Node first = byKey.get(key);
-                if (first != null) {
-                    n.linkOf = first;
-                    n.mode = first.mode;
-                    first.names++;
-                    return true;
-                }
-                byKey.put(key, n);
+        int type = r.type;
+        if (type != 0x4000 && r.key != null && r.nlink > 1) {
+            Node first = byKey.get(r.key);
+            if (first != null) {
+                n.linkOf = first;
+                n.mode = first.mode;
+                first.names++;
+                return true;
             }
+            byKey.put(r.key, n);
         }
-        int perm;
-        if (unix != null && unix.get("mode") instanceof Integer m) {
-            perm = m & 07777;
-        } else {
-            perm = posixPerms(p, type);
+        n.mode = type | r.perm;
+        n.uid = r.uid;
+        n.gid = r.gid;
+        if (type == 0x2000 || type == 0x6000) {
+            long rdev = r.rdev;
+            n.rdevMajor = (int) (((rdev >>> 8) & 0xfff) | ((rdev >>> 32) & 0xfffff000L));
+            n.rdevMinor = (int) ((rdev & 0xff) | ((rdev >>> 12) & 0xffffff00L));
         }
-        n.mode = type | perm;
-        if (unix != null) {
-            n.uid = ((Number) unix.getOrDefault("uid", 0)).longValue() & 0xFFFFFFFFL;
-            n.gid = ((Number) unix.getOrDefault("gid", 0)).longValue() & 0xFFFFFFFFL;
-            if (unix.get("rdev") instanceof Long rdev && (type == 0x2000 || type == 0x6000)) {
-                n.rdevMajor = (int) (((rdev >>> 8) & 0xfff) | ((rdev >>> 32) & 0xfffff000L));
-                n.rdevMinor = (int) ((rdev & 0xff) | ((rdev >>> 12) & 0xffffff00L));
-            }
-        }
-        FileTime mt = ba.lastModifiedTime();
-        FileTime at = ba.lastAccessTime();
-        FileTime ct = unix != null && unix.get("ctime") instanceof FileTime c ? c : mt;
-        n.mtimeSec = mt.toInstant().getEpochSecond();
-        n.mtimeNs = mt.toInstant().getNano();
-        n.atimeSec = at.toInstant().getEpochSecond();
-        n.atimeNs = at.toInstant().getNano();
-        n.ctimeSec = ct.toInstant().getEpochSecond();
-        n.ctimeNs = ct.toInstant().getNano();
+        n.mtimeSec = r.mtime.toInstant().getEpochSecond();
+        n.mtimeNs = r.mtime.toInstant().getNano();
+        n.atimeSec = r.atime.toInstant().getEpochSecond();
+        n.atimeNs = r.atime.toInstant().getNano();
+        n.ctimeSec = r.ctime.toInstant().getEpochSecond();
+        n.ctimeNs = r.ctime.toInstant().getNano();
         maxMtime = Math.max(maxMtime, n.mtimeSec);
         if (type == 0x8000) {
-            n.size = ba.size();
+            n.size = r.size;
             dataBytes += n.size;
         } else if (type == 0xA000) {
-            n.linkTarget = Names.encode(Files.readSymbolicLink(p).toString());
+            n.linkTarget = r.link;
             if (n.linkTarget.length == 0 || n.linkTarget.length >= 4096) {
                 throw ImageException.invalidArgument("symbolic link target of " + n.linkTarget.length
-                        + " bytes (1..4095 allowed): " + p);
+                        + " bytes (1..4095 allowed): " + n.path);
             }
             n.size = n.linkTarget.length;
         }
-        Map<String, byte[]> x = xattrs.read(p, rel);
-        if (x != null && !x.isEmpty()) {
-            n.xattrs = new TreeMap<>(x);
+        if (r.xattrs != null && !r.xattrs.isEmpty()) {
+            n.xattrs = new TreeMap<>(r.xattrs);
         }
         inodes++;
         if (type == 0x4000) {
@@ -170,12 +216,27 @@ final class SourceTree {
         return true;
     }
 
-    private static Map<String, Object> attributes(Path p, String what) throws IOException {
-        try {
-            return Files.readAttributes(p, what, NOFOLLOW);
-        } catch (UnsupportedOperationException | IllegalArgumentException e) {
-            return null;
+    /** Reads the children's attributes, in parallel for big directories (stat and xattr calls dominate a scan). */
+    private Read[] readAll(List<Node> kids, String[] rels) throws IOException {
+        Read[] out = new Read[kids.size()];
+        if (kids.size() < 16) {
+            for (int i = 0; i < out.length; i++) {
+                out[i] = read(kids.get(i).path, rels[i]);
+            }
+            return out;
         }
+        try {
+            java.util.stream.IntStream.range(0, out.length).parallel().forEach(i -> {
+                try {
+                    out[i] = read(kids.get(i).path, rels[i]);
+                } catch (IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+            });
+        } catch (java.io.UncheckedIOException e) {
+            throw e.getCause();
+        }
+        return out;
     }
 
     private static int posixPerms(Path p, int type) throws IOException {

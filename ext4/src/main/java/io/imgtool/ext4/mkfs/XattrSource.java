@@ -13,7 +13,8 @@ import java.util.Map;
  *
  * <p>Names are full names ("user.comment", "security.capability", "system.posix_acl_access"); ACL
  * values are in the form {@code getxattr(2)} returns (version 2); they are stored in ext4's compact
- * form.
+ * form. A scan reads the children of a big directory in parallel: implementations must be safe
+ * to call from several threads.
  */
 @FunctionalInterface
 public interface XattrSource {
