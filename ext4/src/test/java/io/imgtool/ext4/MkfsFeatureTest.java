@@ -83,22 +83,24 @@ class MkfsFeatureTest {
     static Map<String, String> describe(Path root) throws IOException {
         Map<String, String> out = new java.util.TreeMap<>();
         Map<Object, String> firstByKey = new java.util.HashMap<>();
+        List<Path> all;
         try (var w = Files.walk(root)) {
-            for (Path p : w.toList()) {
-                var b = Files.readAttributes(p, java.nio.file.attribute.BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
-                Map<String, Object> u = Files.readAttributes(p, "unix:*", LinkOption.NOFOLLOW_LINKS);
-                String type = b.isDirectory() ? "d" : b.isSymbolicLink() ? "l" : b.isRegularFile() ? "f" : "o";
-                String rel = "/" + root.relativize(p).toString();
-                String link = "";
-                if (type.equals("f") && ((Number) u.get("nlink")).intValue() > 1) {
-                    link = firstByKey.computeIfAbsent(b.fileKey(), k -> rel);
-                }
-                out.put(rel, type + " " + Integer.toOctalString(((Number) u.get("mode")).intValue() & 07777) + " "
-                        + u.get("uid") + ":" + u.get("gid") + " " + (type.equals("f") ? b.size() : "") + " "
-                        + (type.equals("f") ? TreeSnapshot.sha256(p) : "") + " "
-                        + (type.equals("d") ? "" : b.lastModifiedTime().toInstant()) + " "
-                        + (type.equals("l") ? Files.readSymbolicLink(p).toString() : "") + " " + link);
+            all = w.sorted().toList(); // the smallest path of a hard-link group names the group
+        }
+        for (Path p : all) {
+            var b = Files.readAttributes(p, java.nio.file.attribute.BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+            Map<String, Object> u = Files.readAttributes(p, "unix:*", LinkOption.NOFOLLOW_LINKS);
+            String type = b.isDirectory() ? "d" : b.isSymbolicLink() ? "l" : b.isRegularFile() ? "f" : "o";
+            String rel = "/" + root.relativize(p).toString();
+            String link = "";
+            if (type.equals("f") && ((Number) u.get("nlink")).intValue() > 1) {
+                link = firstByKey.computeIfAbsent(b.fileKey(), k -> rel);
             }
+            out.put(rel, type + " " + Integer.toOctalString(((Number) u.get("mode")).intValue() & 07777) + " "
+                    + u.get("uid") + ":" + u.get("gid") + " " + (type.equals("f") ? b.size() : "") + " "
+                    + (type.equals("f") ? TreeSnapshot.sha256(p) : "") + " "
+                    + (type.equals("d") ? "" : b.lastModifiedTime().toInstant()) + " "
+                    + (type.equals("l") ? Files.readSymbolicLink(p).toString() : "") + " " + link);
         }
         return out;
     }

@@ -184,7 +184,10 @@ final class FormatRun {
         // lost+found: the source's, or a new one.
         Node lpf = null;
         for (Node c : root.children()) {
-            if (Arrays.equals(c.name, "lost+found".getBytes(StandardCharsets.US_ASCII)) && c.linkOf == null && c.isDir()) {
+            if (Arrays.equals(c.name, "lost+found".getBytes(StandardCharsets.US_ASCII))) {
+                if (c.linkOf != null || !c.isDir()) {
+                    throw ImageException.invalidArgument("the source's lost+found is not a directory: " + c.path);
+                }
                 lpf = c;
             }
         }
