@@ -16,7 +16,8 @@ import picocli.CommandLine.Parameters;
 @Command(name = "convert", mixinStandardHelpOptions = true,
         description = {"Copy a disk image into a new raw or qcow2 file (like qemu-img convert), flattening any "
                 + "backing chain. Sparse: zero ranges are neither read nor written. With -c, clusters are "
-                + "compressed on all cores and written in order."})
+                + "compressed on all cores and written in order. The output is written under a temporary name "
+                + "(.OUTPUT.imgtool-new) and renamed when complete."})
 public final class ConvertCommand implements Callable<Integer> {
 
     @Option(names = {"-f", "--format"}, description = "Source format (qcow2, raw); probed when omitted.")
@@ -44,6 +45,12 @@ public final class ConvertCommand implements Callable<Integer> {
             description = "Progress bar on stderr (default: when run interactively).")
     Boolean progress;
 
+    @Option(names = "--sync", negatable = true, defaultValue = "true", fallbackValue = "true",
+            description = {"Force the output to disk before it gets its name (default). With --no-sync it reaches "
+                    + "the disk when the kernel writes it back, as with qemu-img convert's default: faster, and a "
+                    + "killed run still never leaves a partial output, but a power loss soon after may."})
+    boolean sync;
+
     @Option(names = "--threads", paramLabel = "N", description = "Compression threads (default: all cores).")
     Integer threads;
 
@@ -70,6 +77,7 @@ public final class ConvertCommand implements Callable<Integer> {
                 throw ImageException.invalidArgument("--level must be 1 to 9");
             }
             o = o.withDeflateLevel(level);
+            o = o.withSync(sync);
             if (threads != null) {
                 o = o.withThreads(threads);
             }

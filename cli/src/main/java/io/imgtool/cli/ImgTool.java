@@ -33,6 +33,7 @@ import picocli.CommandLine.Command;
                 GetCommand.class,
                 TarOutCommand.class,
                 FsInfoCommand.class,
+                MkfsCommand.class,
         },
         footerHeading = "%nExit codes:%n",
         footer = {

@@ -72,6 +72,13 @@ class Qcow2CommandsTest {
         Path raw = dir.resolve("c.raw");
         assertThat(run("convert", "-O", "raw", c.toString(), raw.toString()).exit()).isZero();
         ReferenceTools.runOk("qemu-img", "compare", "-F", "raw", s.toString(), raw.toString());
+        Path unsynced = dir.resolve("u.qcow2");
+        assertThat(run("convert", "--no-sync", "-f", "raw", raw.toString(), unsynced.toString()).exit()).isZero();
+        ReferenceTools.runOk("qemu-img", "check", unsynced.toString());
+        ReferenceTools.runOk("qemu-img", "compare", "-f", "raw", "-F", "qcow2", raw.toString(), unsynced.toString());
+        assertThat(run("convert", "-f", "raw", raw.toString(), unsynced.toString()).exit())
+                .as("an existing output is refused").isNotZero();
+        assertThat(dir.resolve(".u.qcow2.imgtool-new")).doesNotExist();
 
         Run map = run("map", "--json", s.toString());
         assertThat(map.exit()).isZero();

@@ -64,7 +64,7 @@ final class NativeFiles {
             return;
         }
         try {
-            CALLS.close.invokeWithArguments(fd);
+            int r = (int) CALLS.close.invokeExact(fd);
         } catch (Throwable ignored) {
             // Nothing useful to do: the descriptor is gone either way.
         }
@@ -85,7 +85,8 @@ final class NativeFiles {
 
     private static long seek(int fd, long offset, int whence) {
         try {
-            long r = (long) CALLS.lseek.invokeWithArguments(fd, offset, whence);
+            // invokeExact: the handle's type is (int, long, int) long; no boxing, no adapter spinning.
+            long r = (long) CALLS.lseek.invokeExact(fd, offset, whence);
             // -1 with SEEK_DATA means ENXIO (no data past offset) in practice; with SEEK_HOLE it is a failure.
             return r >= 0 ? r : (whence == SEEK_DATA ? -1 : -2);
         } catch (Throwable t) {
@@ -99,8 +100,7 @@ final class NativeFiles {
             return false;
         }
         try {
-            int r = (int) CALLS.fallocate.invokeWithArguments(fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
-                    offset, length);
+            int r = (int) CALLS.fallocate.invokeExact(fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, offset, length);
             return r == 0;
         } catch (Throwable t) {
             return false;

@@ -34,7 +34,8 @@ public final class RawFileDevice implements ResizableDevice {
     private final FileChannel channel;
     private final FileLock lock;
     private final boolean writable;
-    private final int nativeFd;
+    /** The libc descriptor for SEEK_DATA and hole punching: opened on first use (-2: not yet). */
+    private volatile int nativeFd = -2;
     private volatile long size;
     private volatile boolean closed;
 
@@ -45,7 +46,24 @@ public final class RawFileDevice implements ResizableDevice {
         this.lock = lock;
         this.writable = writable;
         this.size = channel.size();
-        this.nativeFd = NativeFiles.open(path, writable);
+    }
+
+    /**
+     * The libc descriptor, opened when first needed: commands that never ask for the allocation map
+     * (info, check) then never load the native-call machinery, which costs start-up time.
+     */
+    private int nativeFd() {
+        int fd = nativeFd;
+        if (fd == -2) {
+            synchronized (this) {
+                fd = nativeFd;
+                if (fd == -2) {
+                    fd = closed ? -1 : NativeFiles.open(path, writable);
+                    nativeFd = fd;
+                }
+            }
+        }
+        return fd;
     }
 
     /** Opens an existing file, read-only or writable (then exclusively locked). */
@@ -154,7 +172,7 @@ public final class RawFileDevice implements ResizableDevice {
     public void writeZeroes(long offset, long length) throws IOException {
         BlockDevices.checkWritable(this);
         BlockDevices.checkRange(this, offset, length);
-        if (length == 0 || NativeFiles.punchHole(nativeFd, offset, length)) {
+        if (length == 0 || NativeFiles.punchHole(nativeFd(), offset, length)) {
             return;
         }
         // No hole punching: write zeroes only where the file does not already read as zero, so
@@ -192,13 +210,14 @@ public final class RawFileDevice implements ResizableDevice {
             return out;
         }
         long end = offset + length;
-        if (nativeFd < 0) {
+        int fd = nativeFd();
+        if (fd < 0) {
             out.add(new Extent(offset, length, Allocation.DATA));
             return out;
         }
         long pos = offset;
         while (pos < end) {
-            long data = NativeFiles.nextData(nativeFd, pos);
+            long data = NativeFiles.nextData(fd, pos);
             if (data == -2) {
                 BlockDevices.appendMerged(out, new Extent(pos, end - pos, Allocation.DATA));
                 break;
@@ -210,7 +229,7 @@ public final class RawFileDevice implements ResizableDevice {
             if (data > pos) {
                 BlockDevices.appendMerged(out, new Extent(pos, data - pos, Allocation.UNALLOCATED));
             }
-            long hole = NativeFiles.nextHole(nativeFd, data);
+            long hole = NativeFiles.nextHole(fd, data);
             if (hole < 0 || hole > end) {
                 hole = end;
             }
@@ -245,7 +264,12 @@ public final class RawFileDevice implements ResizableDevice {
                 lock.release();
             }
         } finally {
-            NativeFiles.close(nativeFd);
+            synchronized (this) {
+                if (nativeFd >= 0) { // never touch NativeFiles (its class loads libc handles) otherwise
+                    NativeFiles.close(nativeFd);
+                }
+                nativeFd = -1;
+            }
             file.close();
         }
     }

@@ -87,6 +87,8 @@ public final class Qcow2Checker {
             return size() > Math.max(16, (8 << 20) / cs);
         }
     };
+    private long lastBlockOffset = -1;
+    private ByteBuffer lastBlock;
     private int corruptions;
     private int leaks;
     private long allocated;
@@ -247,6 +249,10 @@ public final class Qcow2Checker {
     }
 
     private ByteBuffer block(long off) throws IOException {
+        // Consecutive lookups nearly always hit one block: skip the map (and its boxing) for them.
+        if (off == lastBlockOffset) {
+            return lastBlock;
+        }
         ByteBuffer b = blockCache.get(off);
         if (b == null) {
             b = ByteBuffer.allocate(cs);
@@ -254,6 +260,8 @@ public final class Qcow2Checker {
             b.clear();
             blockCache.put(off, b);
         }
+        lastBlockOffset = off;
+        lastBlock = b;
         return b;
     }
 

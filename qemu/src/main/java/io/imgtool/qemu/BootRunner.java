@@ -93,7 +93,7 @@ public final class BootRunner {
         private Path output;
         private boolean network = true;
         private CloudInitResultReader cloudInitReader;
-        private Overlay.Factory overlays = QemuImgOverlay.factory(null);
+        private Overlay.Factory overlays = Qcow2Overlay.factory(QemuImgOverlay.factory(null));
         private Path workDir;
         private final List<String> extraArgs = new ArrayList<>();
 
@@ -234,7 +234,10 @@ public final class BootRunner {
             return this;
         }
 
-        /** How overlays are made; default qemu-img. */
+        /**
+         * How overlays are made; default imgtool's own ({@link Qcow2Overlay}), qemu-img's where imgtool
+         * cannot write the base.
+         */
         public Builder overlays(Overlay.Factory f) {
             this.overlays = f;
             return this;

@@ -7,8 +7,8 @@ import java.nio.file.Path;
  * A copy-on-write layer over a disk image: QEMU writes into {@link #file()}, the base stays as it
  * was until {@link #commit()} copies the changed clusters into it. Either commit or discard ends it.
  *
- * <p>Today's implementation is {@link QemuImgOverlay} (qemu-img create/commit); imgtool's own
- * qcow2 engine can replace it through {@link Factory} without touching {@link BootRunner}.
+ * <p>Two implementations: {@link Qcow2Overlay} (imgtool's qcow2 engine, the default) and
+ * {@link QemuImgOverlay} (qemu-img create/commit, used where imgtool cannot write the base).
  */
 public interface Overlay {
 

@@ -16,10 +16,19 @@ public final class JavaChild {
 
     /** Starts {@code mainClass} with {@code args}; stderr is inherited, stdout piped to the caller. */
     public static Process start(Class<?> mainClass, String... args) throws IOException {
+        return start(Path.of(System.getProperty("java.home"), "bin", "java"), Runtime.version().feature(), mainClass,
+                args);
+    }
+
+    /**
+     * Like {@link #start(Class, String...)} with another Java: {@code java} is its binary, {@code feature}
+     * its version (see {@link #findJava}).
+     */
+    public static Process start(Path java, int feature, Class<?> mainClass, String... args) throws IOException {
         List<String> cmd = new ArrayList<>();
-        cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        cmd.add(java.toString());
         cmd.add("-Xmx256m");
-        if (Runtime.version().feature() >= 22) {
+        if (feature >= 22) {
             cmd.add("--enable-native-access=ALL-UNNAMED");
         }
         cmd.add("-cp");
@@ -27,5 +36,41 @@ public final class JavaChild {
         cmd.add(mainClass.getName());
         cmd.addAll(List.of(args));
         return new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT).start();
+    }
+
+    /** A Java runtime of at least version {@code minFeature}. */
+    public record Java(Path binary, int feature) {
+    }
+
+    /**
+     * The running Java if it is at least {@code minFeature}, else the newest such JDK under
+     * /usr/lib/jvm (by the JAVA_VERSION of its release file), else null.
+     */
+    public static Java findJava(int minFeature) {
+        if (Runtime.version().feature() >= minFeature) {
+            return new Java(Path.of(System.getProperty("java.home"), "bin", "java"), Runtime.version().feature());
+        }
+        Java best = null;
+        try (var dirs = java.nio.file.Files.list(Path.of("/usr/lib/jvm"))) {
+            for (Path d : (Iterable<Path>) dirs::iterator) {
+                Path release = d.resolve("release");
+                Path bin = d.resolve("bin/java");
+                if (!java.nio.file.Files.isRegularFile(release) || !java.nio.file.Files.isExecutable(bin)) {
+                    continue;
+                }
+                for (String line : java.nio.file.Files.readAllLines(release)) {
+                    java.util.regex.Matcher m = java.util.regex.Pattern.compile("^JAVA_VERSION=\"(\\d+)").matcher(line);
+                    if (m.find()) {
+                        int v = Integer.parseInt(m.group(1));
+                        if (v >= minFeature && (best == null || v > best.feature())) {
+                            best = new Java(bin, v);
+                        }
+                    }
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            return best;
+        }
+        return best;
     }
 }

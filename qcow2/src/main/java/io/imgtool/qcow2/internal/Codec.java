@@ -4,6 +4,7 @@ import io.airlift.compress.MalformedInputException;
 import io.airlift.compress.zstd.ZstdCompressor;
 import io.airlift.compress.zstd.ZstdDecompressor;
 import io.imgtool.core.ImageFormatException;
+import java.nio.ByteBuffer;
 import java.util.zip.DataFormatException;
 import java.util.zip.Deflater;
 import java.util.zip.Inflater;
@@ -24,7 +25,10 @@ import java.util.zip.Inflater;
  * every one of them correctly (check, compare, convert). Any reader that decompresses a cluster
  * whole, as the format implies, is safe; a strictly windowed streaming decoder would not be.
  */
-public final class Codec {
+public final class Codec implements AutoCloseable {
+
+    /** zstd level: ZSTD_CLEVEL_DEFAULT, what QEMU's qcow2 driver uses (it sets no level). */
+    public static final int ZSTD_LEVEL = 3;
 
     public enum Type {
         DEFLATE(0), ZSTD(1);
@@ -46,10 +50,21 @@ public final class Codec {
     private Inflater inflater;
     private ZstdCompressor zc;
     private ZstdDecompressor zd;
+    // The system's libzstd (NativeZstd): a context and two direct buffers, kept per instance.
+    private long cctx;
+    private ByteBuffer nIn;
+    private ByteBuffer nOut;
+    private long nInAddress;
+    private long nOutAddress;
 
     public Codec(Type type, int level) {
         this.type = type;
         this.level = level;
+    }
+
+    /** Whether zstd goes through the system's libzstd in this JVM (Java 22+, see NativeZstd). */
+    public static boolean nativeZstd() {
+        return NativeZstd.available();
     }
 
     public Type type() {
@@ -61,12 +76,17 @@ public final class Codec {
      * not be smaller than {@code limit} (store the cluster uncompressed then).
      */
     public int compress(byte[] in, int len, byte[] out, int limit) {
+        return compress(in, 0, len, out, limit);
+    }
+
+    /** Like {@link #compress(byte[], int, byte[], int)} for {@code in[off, off+len)}. */
+    public int compress(byte[] in, int off, int len, byte[] out, int limit) {
         if (type == Type.DEFLATE) {
             if (deflater == null) {
                 deflater = new Deflater(level, true);
             }
             deflater.reset();
-            deflater.setInput(in, 0, len);
+            deflater.setInput(in, off, len);
             deflater.finish();
             int n = 0;
             while (!deflater.finished()) {
@@ -77,13 +97,30 @@ public final class Codec {
             }
             return n < limit ? n : -1;
         }
+        if (NativeZstd.available()) {
+            nativeBuffers(len, Math.min(limit, out.length));
+            if (cctx == 0) {
+                cctx = NativeZstd.createCCtx();
+                if (cctx == 0) {
+                    throw new OutOfMemoryError("ZSTD_createCCtx");
+                }
+            }
+            nIn.put(0, in, off, len);
+            // Room for exactly `limit` bytes: what does not fit is reported as an error, i.e. "store plain".
+            long n = NativeZstd.compress(cctx, nOutAddress, Math.min(limit, out.length), nInAddress, len, ZSTD_LEVEL);
+            if (n < 0 || n >= limit) {
+                return -1;
+            }
+            nOut.get(0, out, 0, (int) n);
+            return (int) n;
+        }
         if (zc == null) {
             zc = new ZstdCompressor();
         }
         if (out.length < zc.maxCompressedLength(len)) {
             throw new IllegalArgumentException("output buffer too small for zstd");
         }
-        int n = zc.compress(in, 0, len, out, 0, out.length);
+        int n = zc.compress(in, off, len, out, 0, out.length);
         return n < limit ? n : -1;
     }
 
@@ -124,10 +161,21 @@ public final class Codec {
             }
             return;
         }
+        int frame = ZstdFrames.frameLength(in, inLen, where);
+        if (NativeZstd.available()) {
+            nativeBuffers(frame, out.length);
+            nIn.put(0, in, 0, frame);
+            long n = NativeZstd.decompress(nOutAddress, out.length, nInAddress, frame);
+            if (n != out.length) {
+                throw new ImageFormatException("qcow2 compressed cluster", null, where, null,
+                        n < 0 ? "bad zstd data" : "zstd data gives " + n + " bytes, not a cluster of " + out.length);
+            }
+            nOut.get(0, out, 0, out.length);
+            return;
+        }
         if (zd == null) {
             zd = new ZstdDecompressor();
         }
-        int frame = ZstdFrames.frameLength(in, inLen, where);
         int n;
         try {
             n = zd.decompress(in, 0, frame, out, 0, out.length);
@@ -138,6 +186,34 @@ public final class Codec {
         if (n != out.length) {
             throw new ImageFormatException("qcow2 compressed cluster", null, where, null,
                     "zstd data gives " + n + " bytes, not a cluster of " + out.length);
+        }
+    }
+
+    private void nativeBuffers(int in, int out) {
+        if (nIn == null || nIn.capacity() < in) {
+            nIn = ByteBuffer.allocateDirect(Math.max(in, 65536));
+            nInAddress = NativeZstd.address(nIn);
+        }
+        if (nOut == null || nOut.capacity() < out) {
+            nOut = ByteBuffer.allocateDirect(Math.max(out, 65536));
+            nOutAddress = NativeZstd.address(nOut);
+        }
+    }
+
+    /** Frees native state (the zstd context); the instance stays usable. */
+    @Override
+    public void close() {
+        if (cctx != 0) {
+            NativeZstd.freeCCtx(cctx);
+            cctx = 0;
+        }
+        if (deflater != null) {
+            deflater.end();
+            deflater = null;
+        }
+        if (inflater != null) {
+            inflater.end();
+            inflater = null;
         }
     }
 }

@@ -30,6 +30,35 @@ public final class Creator {
             new HeaderExtension.FeatureName(2, 1, "raw external data"));
 
     /**
+     * The header of a new image, without its table offsets and sizes (l1_size, l1_table_offset,
+     * refcount_table_offset and _clusters are for the caller to set).
+     */
+    public static Header header(long size, int clusterBits, int version, int refcountOrder, boolean extendedL2,
+                                int compressionType, boolean lazyRefcounts, String backingFile, String backingFormat) {
+        Header h = new Header();
+        h.version = version;
+        h.clusterBits = clusterBits;
+        h.size = size;
+        h.refcountOrder = refcountOrder;
+        if (version == 3) {
+            h.headerLength = Header.V3_WRITE_LENGTH;
+            h.extraFields = new byte[Header.V3_WRITE_LENGTH - 105];
+            h.compressionType = compressionType;
+            h.incompatible = (extendedL2 ? Header.INCOMPAT_EXTL2 : 0)
+                    | (compressionType != 0 ? Header.INCOMPAT_COMPRESSION : 0);
+            h.compatible = lazyRefcounts ? Header.COMPAT_LAZY_REFCOUNTS : 0;
+            h.extensions.add(HeaderExtension.featureTable(FEATURE_NAMES));
+        }
+        if (backingFile != null) {
+            h.backingFile = backingFile;
+            if (backingFormat != null) {
+                h.extensions.add(0, HeaderExtension.ofString(HeaderExtension.BACKING_FORMAT, backingFormat));
+            }
+        }
+        return h;
+    }
+
+    /**
      * Creates the file {@code path} (it must not exist).
      *
      * @param version 2 or 3
@@ -47,7 +76,8 @@ public final class Creator {
             throw ImageException.invalidArgument("size " + size + " needs an L1 table over 32 MiB; use larger clusters");
         }
         int cs = g.clusterSize();
-        long l1Clusters = Math.max(1, (l1Entries * 8 + cs - 1) / cs);
+        // An empty disk has no L1 table at all (l1_size 0, offset 0), as QEMU makes it.
+        long l1Clusters = (l1Entries * 8 + cs - 1) / cs;
         long perBlock = 1L << g.refblockBits();
         long rtClusters = 1;
         long blocks = 1;
@@ -65,34 +95,16 @@ public final class Creator {
         if (rtClusters * cs > Header.MAX_REFTABLE_BYTES) {
             throw ImageException.invalidArgument("image too large for its cluster size");
         }
-        Header h = new Header();
-        h.version = version;
-        h.clusterBits = clusterBits;
-        h.size = size;
+        Header h = header(size, clusterBits, version, refcountOrder, extendedL2, compressionType, lazyRefcounts,
+                backingFile, backingFormat);
         h.l1Size = (int) l1Entries;
         h.refcountTableOffset = (long) cs;
         h.refcountTableClusters = (int) rtClusters;
         long blocksAt = (1 + rtClusters) * cs;
-        h.l1TableOffset = blocksAt + blocks * cs;
-        h.refcountOrder = refcountOrder;
-        if (version == 3) {
-            h.headerLength = Header.V3_WRITE_LENGTH;
-            h.extraFields = new byte[Header.V3_WRITE_LENGTH - 105];
-            h.compressionType = compressionType;
-            h.incompatible = (extendedL2 ? Header.INCOMPAT_EXTL2 : 0)
-                    | (compressionType != 0 ? Header.INCOMPAT_COMPRESSION : 0);
-            h.compatible = lazyRefcounts ? Header.COMPAT_LAZY_REFCOUNTS : 0;
-            h.extensions.add(HeaderExtension.featureTable(FEATURE_NAMES));
-        }
-        if (backingFile != null) {
-            h.backingFile = backingFile;
-            if (backingFormat != null) {
-                h.extensions.add(0, HeaderExtension.ofString(HeaderExtension.BACKING_FORMAT, backingFormat));
-            }
-        }
+        h.l1TableOffset = l1Clusters == 0 ? 0 : blocksAt + blocks * cs;
         ByteBuffer first = ByteBuffer.allocate(cs);
         h.writeTo(first);
-        long end = h.l1TableOffset + l1Clusters * cs;
+        long end = blocksAt + (blocks + l1Clusters) * cs;
         ByteBuffer rt = ByteBuffer.allocate((int) (rtClusters * cs));
         for (long i = 0; i < blocks; i++) {
             rt.putLong(blocksAt + i * cs);
