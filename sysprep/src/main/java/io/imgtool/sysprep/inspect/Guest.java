@@ -152,7 +152,20 @@ public final class Guest implements Closeable {
                     .orElseThrow(() -> ImageException.invalidArgument("partition " + n + " does not exist"));
             rootReason = "chosen by the caller";
         } else {
-            RootLabeler.Choice c = RootLabeler.findRoot(disk, table, new Ext4RootDetector());
+            RootLabeler.Choice c;
+            try {
+                c = RootLabeler.findRoot(disk, table, new Ext4RootDetector());
+            } catch (ImageException e) {
+                for (GuestPartition p : parts) {
+                    if (p.filesystem() != null && (p.filesystem().type().equals("LVM2_member")
+                            || p.filesystem().type().equals("crypto_LUKS"))) {
+                        throw new io.imgtool.core.UnsupportedFeatureException(p.describe(), p.filesystem().type(),
+                                "the root filesystem may be inside it; imgtool reads plain partitions only ("
+                                        + e.getMessage() + ")");
+                    }
+                }
+                throw e;
+            }
             int n = c.partition().number();
             root = parts.stream().filter(p -> p.number() == n).findFirst().orElseThrow();
             rootReason = c.reason();

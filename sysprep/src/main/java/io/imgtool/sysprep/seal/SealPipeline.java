@@ -565,8 +565,4 @@ final class SealPipeline {
             // best effort: a leftover private directory is named .imgtool-seal-*
         }
     }
-
-    static ImageException internal(String m) {
-        return new ImageException(ImageException.Kind.IO, m);
-    }
 }

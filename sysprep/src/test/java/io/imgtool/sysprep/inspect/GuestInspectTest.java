@@ -126,6 +126,26 @@ class GuestInspectTest {
     }
 
     @Test
+    void aRootInsideLvmIsNamedAsUnsupported() throws Exception {
+        Path img = dir.resolve("lvm.img");
+        TestImages.sparse(img, 16L << 20);
+        ReferenceTools.runOk("sgdisk", "-n", "1:2048:+1M", "-t", "1:ef02", "-n", "2:0:0", "-t", "2:8e00", img.toString());
+        // An LVM2 physical volume label in the second sector of partition 2 (what pvcreate writes).
+        byte[] label = new byte[512];
+        System.arraycopy("LABELONE".getBytes(), 0, label, 0, 8);
+        label[20] = 32;
+        System.arraycopy("LVM2 001".getBytes(), 0, label, 24, 8);
+        System.arraycopy("0123456789abcdefghijABCDEFGHIJkl".getBytes(), 0, label, 32, 32);
+        try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(img, java.nio.file.StandardOpenOption.WRITE)) {
+            ch.write(java.nio.ByteBuffer.wrap(label), 4096L * 512 + 512);
+        }
+        try (BlockDevice disk = DiskImage.open(img, false)) {
+            assertThatThrownBy(() -> Guest.inspect(disk)).isInstanceOf(UnsupportedFeatureException.class)
+                    .hasMessageContaining("partition 2").hasMessageContaining("LVM2_member");
+        }
+    }
+
+    @Test
     void anFstabEntryNamingAMissingPartitionIsAClearError() throws Exception {
         Path img = TestImages.missingPartition(Files.createDirectories(dir.resolve("missing")), UsedGuest.debian());
         try (BlockDevice disk = DiskImage.open(img, false)) {
