@@ -150,6 +150,10 @@ final class SealPipeline {
         DiskSpace.Result space;
         long dropped;
         Map<String, Long> sizes;
+        if (o.newUuids) {
+            warnings.add("--new-uuids in place: each filesystem stays consistent through a crash, but the new ids "
+                    + "and the files naming them are not changed in one step; -o OUT is atomic");
+        }
         try (BlockDevice disk = DiskImage.open(o.input, inputFormat, true)) {
             sizes = inputSizes(disk);
             s = sealGuest(disk, false);
