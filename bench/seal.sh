@@ -2,7 +2,7 @@
 # seal benchmark: imgtool seal against the usual chain, side by side in one run, on copies of one image.
 #
 #   bench/seal.sh                     # Java from PATH
-#   IMGTOOL_JAVA=/usr/lib/jvm/temurin-25-jdk-amd64/bin/java bench/seal.sh
+#   IMGTOOL_JAVA=/usr/lib/jvm/java-17-openjdk-amd64/bin/java bench/seal.sh   # another Java (the launcher prefers 22+)
 #
 # The image: the seal tests' used Debian bookworm guest (debootstrap with systemd, openssh-server,
 # cloud-init and the cloud kernel, cached in ~/.cache/imgtool; built as root on the first run) on a
@@ -29,7 +29,7 @@ done
 
 rm -rf "$work"; mkdir -p "$work"; cd "$work"
 "$imgtool" --version >&2
-echo "java: $("$java_bin" -version 2>&1 | head -1); $(virt-sysprep --version); cores: $(nproc)"
+echo "$(virt-sysprep --version); $(qemu-img --version | head -1); cores: $(nproc); load: $(cut -d" " -f1-3 /proc/loadavg)"
 
 # The image (the tree is cached; the disk is rebuilt: ~5 s).
 (cd "$here" && mvn -q -o -pl testdata compile)
