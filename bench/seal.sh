@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # seal benchmark: imgtool seal against the usual chain, side by side in one run, on copies of one image.
 #
-#   bench/seal.sh                     # Java from PATH
+#   bench/seal.sh                     # the Java the ./imgtool launcher chooses (22+ when installed)
 #   IMGTOOL_JAVA=/usr/lib/jvm/java-17-openjdk-amd64/bin/java bench/seal.sh   # another Java (the launcher prefers 22+)
 #
 # The image: the seal tests' used Debian bookworm guest (debootstrap with systemd, openssh-server,
