@@ -160,6 +160,10 @@ public final class SealCommand implements Callable<Integer> {
     @Option(names = {"-q", "--quiet"}, description = "No progress on stderr.")
     boolean quiet;
 
+    @Option(names = {"-p", "--progress"}, negatable = true,
+            description = "A progress bar for writing the output, on stderr (default: when run interactively).")
+    Boolean progressBar;
+
     @Mixin
     JsonOption json;
 
@@ -258,9 +262,23 @@ public final class SealCommand implements Callable<Integer> {
         if (!quiet) {
             b.progress(m -> err.println("imgtool seal: " + m));
         }
+        boolean bar = !quiet && !dryRun && (progressBar != null ? progressBar : System.console() != null);
+        ConvertCommand.Progress[] p = new ConvertCommand.Progress[1];
+        if (bar) {
+            long total = virtualSize();
+            b.outputProgress(done -> {
+                if (p[0] == null) {
+                    p[0] = new ConvertCommand.Progress(total);
+                }
+                p[0].update(done);
+            });
+        }
         SealReport r;
         try {
             r = b.build().seal();
+            if (p[0] != null) {
+                p[0].done();
+            }
         } catch (Sealer.ProvisionException e) {
             PrintWriter ew = spec.commandLine().getErr();
             ew.println(spec.commandLine().getColorScheme().errorText("imgtool seal: " + e.getMessage()));
@@ -274,6 +292,14 @@ public final class SealCommand implements Callable<Integer> {
         }
         out.flush();
         return ExitCodes.OK;
+    }
+
+    private long virtualSize() {
+        try (io.imgtool.core.BlockDevice d = Disks.open(image, inputFormat, false)) {
+            return d.size();
+        } catch (java.io.IOException e) {
+            return 1;
+        }
     }
 
     private int sealDirectory(PrintWriter out) throws Exception {
