@@ -311,9 +311,18 @@ final class SealPipeline {
             }
             rep = g.sysprep().selection(o.selection).options(opts).dryRun(dryRun).run();
             end("operations");
-            if (o.labelRoot != null && !gpt) {
+            if (o.labelRoot != null) {
                 begin("label");
-                labelFilesystem(g, dryRun);
+                String before = gpt ? g.volumes().get(0).partition().name() : g.volumes().get(0).volume().label();
+                if (!gpt) {
+                    labelFilesystem(g, dryRun);
+                }
+                if (!before.isEmpty() && !before.equals(o.labelRoot) && (writes || dryRun)) {
+                    SysprepReport refs = g.sysprep().operations(List.of(new LabelReferences(gpt, before, o.labelRoot)))
+                            .options(SysprepOptions.builder().random(o.random).build()).dryRun(dryRun).run();
+                    extra.addAll(refs.changes());
+                    warnings.addAll(refs.warnings());
+                }
                 end("label");
             }
             if (o.newUuids) {
