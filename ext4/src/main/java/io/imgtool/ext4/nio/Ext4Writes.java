@@ -195,6 +195,9 @@ final class Ext4Writes {
     static void createDirectory(Ext4FileSystem fs, Ext4Path p, FileAttribute<?>... attrs) throws IOException {
         Writer w = fs.writer();
         Meta meta = meta(attrs, DEFAULT_DIR_MODE);
+        if (((Ext4Path) p.toAbsolutePath()).lastName() == null) {
+            throw new FileAlreadyExistsException(p.toString());
+        }
         fs.locked(() -> {
             Parent par = parent(fs, p);
             if (par.existing() >= 0) {
@@ -399,9 +402,46 @@ final class Ext4Writes {
         byte[] suffix = (byte[]) split[1];
         byte[] v = value;
         if (v != null && !raw && (index == XattrNames.POSIX_ACL_ACCESS || index == XattrNames.POSIX_ACL_DEFAULT)) {
-            v = PosixAcl.parse(v, fullName).toDisk();
+            PosixAcl acl = PosixAcl.parse(v, fullName);
+            if (index == XattrNames.POSIX_ACL_ACCESS && aclAsMode(w, ino, acl)) {
+                return;
+            }
+            v = acl.toDisk();
         }
         w.setXattr(ino, index, suffix, v);
+    }
+
+    /**
+     * Setting an access ACL sets the mode's permission bits from it, as the kernel's
+     * posix_acl_update_mode does (group bits from the mask when there is one); an ACL the mode
+     * expresses entirely is not stored (any stored one is removed). Returns true when nothing is left
+     * to store.
+     */
+    private static boolean aclAsMode(Writer w, long ino, PosixAcl acl) throws IOException {
+        int user = -1;
+        int group = -1;
+        int mask = -1;
+        int other = -1;
+        boolean named = false;
+        for (PosixAcl.Entry e : acl.entries()) {
+            switch (e.tag()) {
+                case PosixAcl.TAG_USER_OBJ -> user = e.perm() & 7;
+                case PosixAcl.TAG_GROUP_OBJ -> group = e.perm() & 7;
+                case PosixAcl.TAG_MASK -> mask = e.perm() & 7;
+                case PosixAcl.TAG_OTHER -> other = e.perm() & 7;
+                default -> named = true;
+            }
+        }
+        if (user < 0 || group < 0 || other < 0) {
+            throw new IllegalArgumentException("ACL without user, group or other entry");
+        }
+        int perm = user << 6 | (mask >= 0 ? mask : group) << 3 | other;
+        w.update(ino, in -> in.setMode((in.mode() & ~0777) | perm), true);
+        boolean equivalent = !named && mask < 0;
+        if (equivalent) {
+            w.removeXattrIfPresent(ino, XattrNames.POSIX_ACL_ACCESS, new byte[0]);
+        }
+        return equivalent;
     }
 
     private static void setInodeAttribute(Writer w, long ino, String view, String name, Object value)
@@ -464,6 +504,10 @@ final class Ext4Writes {
                 in.setMode(m);
             }
         }, true);
+        // The kernel also drops file capabilities (ATTR_KILL_PRIV) of a non-directory.
+        if (!w.isDirectory(ino)) {
+            w.removeXattrIfPresent(ino, XattrNames.SECURITY, "capability".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+        }
     }
 
     static Instant instant(Object v) {

@@ -670,6 +670,19 @@ public final class Writer {
         });
     }
 
+    /** Removes an extended attribute if the inode has it; returns whether it did. */
+    public boolean removeXattrIfPresent(long ino, int index, byte[] name) throws IOException {
+        return run(() -> {
+            Inode in = inodes.get(ino);
+            boolean changed = xattrs.set(ino, in, index, name, null);
+            if (changed) {
+                in.setCtime(now());
+                inodes.put(ino, in);
+            }
+            return changed;
+        });
+    }
+
     // ---- the superblock -----------------------------------------------------------------------
 
     /** Changes the in-memory superblock; it is written with the transaction. */
@@ -698,6 +711,11 @@ public final class Writer {
     /** Writes the in-memory superblock into its block within the running operation. */
     public void storeSuperblock() throws IOException {
         committer.syncSuperblock();
+    }
+
+    /** Whether inode {@code ino} is a directory. */
+    public boolean isDirectory(long ino) throws IOException {
+        return fs.inode(ino).isDirectory();
     }
 
     /** Whether the inode is in use per its bitmap. */
