@@ -277,6 +277,9 @@ final class DirWriter {
                 return inode;
             }
         }
+        if (n == 1 && fs.sb.hasCompat(Features.COMPAT_DIR_INDEX)) {
+            return makeIndexed(dir, inode, m, name, ino, type);
+        }
         long blk = appendBlock(dir, inode, m);
         byte[] b = tx.create(blk, MetaKind.OTHER);
         writeEntry(b, 0, ino, bs - tail(), name, type);
@@ -285,6 +288,114 @@ final class DirWriter {
         }
         sealLeaf(seed, b);
         return inode;
+    }
+
+    /**
+     * A one-block directory whose block is full becomes a hashed directory, as the kernel's
+     * make_indexed_dir does: block 0 keeps "." and ".." and becomes the index root, its entries and
+     * the new one are split by hash into two new leaves.
+     */
+    private Inode makeIndexed(long dir, Inode inode, Mappings.Loaded m, byte[] name, long ino, int type)
+            throws IOException {
+        long phys0 = physical(m.map(), 0, dir);
+        byte[] ro = fs.cache.get(phys0, "directory block 0 of inode " + dir);
+        int end = leafEnd(ro, dir, 0);
+        DirBlock db = DirBlock.parse(ro, 0, end, bs, fs.filetype, fs.geo.inodesCount);
+        if (db.error() != null) {
+            throw new ImageFormatException("directory block 0 of inode " + dir, fs.blockOffset(phys0) + db.errorOffset(),
+                    db.error());
+        }
+        if (recLen(ro, 0) != 12 || nameLen(ro, 12) != 2) {
+            throw new ImageFormatException("directory block 0 of inode " + dir, fs.blockOffset(phys0),
+                    "'.' and '..' are not the first entries");
+        }
+        long parent = Le.u32(ro, 12);
+        List<DirEntry> es = new ArrayList<>();
+        for (DirEntry e : db.entries()) {
+            if (!e.isDotOrDotDot()) {
+                es.add(e);
+            }
+        }
+        es.add(new DirEntry(ino, 0, name.length, fs.filetype ? type : 0, name));
+        int version = fs.sb.defHashVersion();
+        if (!DxHash.isSupported(version) || version > DxRootInfo.HASH_TEA) {
+            version = DxRootInfo.HASH_HALF_MD4;
+        }
+        int hv = version;
+        if ((fs.sb.flags() & Superblock.FLAG_UNSIGNED_HASH) != 0) {
+            hv += 3;
+        }
+        final int hashVersion = hv;
+        long[] hashes = new long[es.size()];
+        Integer[] order = new Integer[es.size()];
+        for (int i = 0; i < es.size(); i++) {
+            byte[] nm = es.get(i).name();
+            hashes[i] = DxHash.hash(hashVersion, nm, 0, nm.length, fs.hashSeed).major() & 0xffffffffL;
+            order[i] = i;
+        }
+        Arrays.sort(order, (a, b) -> Long.compare(hashes[a], hashes[b]));
+        int total = 0;
+        for (DirEntry e : es) {
+            total += DirEntry.minRecLen(e.nameLen());
+        }
+        int split = 0;
+        int acc = 0;
+        while (split < es.size() - 1 && acc + DirEntry.minRecLen(es.get(order[split]).nameLen()) <= total / 2) {
+            acc += DirEntry.minRecLen(es.get(order[split]).nameLen());
+            split++;
+        }
+        split = Math.max(1, split);
+        long hash2 = hashes[order[split]];
+        boolean continued = hashes[order[split - 1]] == hash2;
+        List<DirEntry> low = new ArrayList<>();
+        List<DirEntry> high = new ArrayList<>();
+        for (int i = 0; i < es.size(); i++) {
+            (i < split ? low : high).add(es.get(order[i]));
+        }
+        int seed = seed(dir, inode);
+        long b1 = appendBlock(dir, inode, m);
+        byte[] l1 = tx.create(b1, MetaKind.OTHER);
+        packLeaf(l1, low);
+        sealLeaf(seed, l1);
+        long b2 = appendBlock(dir, inode, m);
+        byte[] l2 = tx.create(b2, MetaKind.OTHER);
+        packLeaf(l2, high);
+        sealLeaf(seed, l2);
+        byte[] root = tx.modify(phys0, MetaKind.DX_NODE, "directory block 0 of inode " + dir);
+        Arrays.fill(root, (byte) 0);
+        writeEntry(root, 0, dir, 12, ".".getBytes(), DirEntry.FT_DIR);
+        writeEntry(root, 12, parent, bs - 12, "..".getBytes(), DirEntry.FT_DIR);
+        new DxRootInfo(0, version, DxRootInfo.SIZE, 0, 0).writeTo(root);
+        int co = DxNode.ROOT_COUNT_OFFSET;
+        Le.put16(root, co, (bs - co - (csum ? 8 : 0)) / DxEntry.SIZE);
+        Le.put16(root, co + 2, 2);
+        Le.put32(root, co + 4, 1);
+        new DxEntry(hash2 | (continued ? 1 : 0), 2).writeTo(root, co + DxEntry.SIZE);
+        sealDx(seed, root, true, "htree root of inode " + dir);
+        inode.setFlags(inode.flags() | Inode.FL_INDEX);
+        return inode;
+    }
+
+    /** Packs entries into a fresh leaf block (rec_len of the last one reaching the end), tail included. */
+    private void packLeaf(byte[] b, List<DirEntry> es) {
+        Arrays.fill(b, (byte) 0);
+        int end = bs - tail();
+        int off = 0;
+        if (es.isEmpty()) {
+            setRecLen(b, 0, end);
+        }
+        for (int i = 0; i < es.size(); i++) {
+            DirEntry e = es.get(i);
+            int rl = i == es.size() - 1 ? end - off : DirEntry.minRecLen(e.nameLen());
+            writeEntry(b, off, e.inode(), rl, e.name(), e.fileType());
+            off += rl;
+        }
+        if (off > end) {
+            throw new IllegalStateException("entries overflow the block");
+        }
+        if (csum) {
+            new DirTail(0).writeTo(b, bs);
+        }
     }
 
     // ---- lookup of an existing entry --------------------------------------------------------------
@@ -638,35 +749,13 @@ final class DirWriter {
             }
             byte[][] nb = new byte[1][];
             long newLogical = newBlock(MetaKind.OTHER, nb);
-            pack(nb[0], high);
+            packLeaf(nb[0], high);
             sealLeaf(seed, nb[0]);
             byte[] b = tx.modify(ph, MetaKind.OTHER, where + ", leaf " + p.leaf);
-            pack(b, low);
+            packLeaf(b, low);
             sealLeaf(seed, b);
             int deepest = p.nodes.length - 1;
             insertIndex(p.nodes[deepest], p.idx[deepest], hash2 | (continued ? 1 : 0), newLogical);
-        }
-
-        private void pack(byte[] b, List<DirEntry> es) {
-            Arrays.fill(b, (byte) 0);
-            int end = bs - tail();
-            int off = 0;
-            if (es.isEmpty()) {
-                Le.put32(b, 0, 0);
-                setRecLen(b, 0, end);
-            }
-            for (int i = 0; i < es.size(); i++) {
-                DirEntry e = es.get(i);
-                int rl = i == es.size() - 1 ? end - off : DirEntry.minRecLen(e.nameLen());
-                writeEntry(b, off, e.inode(), rl, e.name(), e.fileType());
-                off += rl;
-            }
-            if (off > end) {
-                throw new IllegalStateException("entries overflow the block");
-            }
-            if (csum) {
-                new DirTail(0).writeTo(b, bs);
-            }
         }
 
         /** Inserts (hash, block) after position {@code pos} of index node {@code logical}, which has room. */
