@@ -86,6 +86,21 @@ public final class Ext4Volume implements Closeable {
     }
 
     private static Ext4Volume open(BlockDevice device, Ext4Options options, boolean owns) throws IOException {
+        try {
+            return openChecked(device, options, owns);
+        } catch (IOException | RuntimeException e) {
+            if (owns) {
+                try {
+                    device.close();
+                } catch (IOException suppressed) {
+                    e.addSuppressed(suppressed);
+                }
+            }
+            throw e;
+        }
+    }
+
+    private static Ext4Volume openChecked(BlockDevice device, Ext4Options options, boolean owns) throws IOException {
         Superblock sb = readSuperblock(device);
         Problems problems = new Problems();
         verifySuperblockChecksum(sb, options.checksums(), problems);

@@ -45,22 +45,8 @@ class CrashTest {
         return Images.mkfs(work.resolve(name), l[0], List.of(l).subList(1, l.length), null, "64M");
     }
 
-    /** Snapshots of the model after 0, every, 2*every... operations, up to {@code commits}. */
     private static List<Map<String, String>> modelStates(long seed, int every, int commits) throws IOException {
-        List<Map<String, String>> out = new ArrayList<>();
-        RandomOps gen = new RandomOps(seed, 200);
-        try (FileSystem model = WritePropertyTest.jimfs()) {
-            Path root = Files.createDirectory(model.getPath("/model"),
-                    java.nio.file.attribute.PosixFilePermissions.asFileAttribute(RandomOps.perms(0755)));
-            out.add(RandomOps.snapshot(root));
-            for (int c = 0; c < commits; c++) {
-                for (int i = 0; i < every; i++) {
-                    RandomOps.apply(gen.next(), root);
-                }
-                out.add(RandomOps.snapshot(root));
-            }
-        }
-        return out;
+        return CrashTestSupport.modelStates(seed, every, commits);
     }
 
     /** Replays the journal on a copy and snapshots the tree there. */

@@ -123,6 +123,24 @@ public final class Writer {
         return result;
     }
 
+    /**
+     * Runs an operation that adds or changes directory entries. Without a journal it gets a
+     * transaction of its own (committed before and after): an ordered commit can then write the new
+     * inode before the entry that names it, which it could not guarantee for entries pointing at
+     * inodes of other, interleaved operations, and names never mix with other operations' changes.
+     */
+    private <T> T runNamespace(Op<T> op) throws IOException {
+        if (committer.journal() != null) {
+            return run(op);
+        }
+        synchronized (this) {
+            committer.commit();
+            T r = run(op);
+            committer.commit();
+            return r;
+        }
+    }
+
     /** Commits the transaction: on return every change so far is on the device. */
     public synchronized void flush() throws IOException {
         committer.commit();
@@ -315,12 +333,12 @@ public final class Writer {
 
     /** Creates an empty regular file; {@code perm} is the permission bits (07777). */
     public long createFile(long dir, byte[] name, int perm, long uid, long gid) throws IOException {
-        return run(() -> create(dir, name, Inode.S_IFREG | (perm & 07777), uid, gid, null));
+        return runNamespace(() -> create(dir, name, Inode.S_IFREG | (perm & 07777), uid, gid, null));
     }
 
     /** Creates a directory. */
     public long mkdir(long dir, byte[] name, int perm, long uid, long gid) throws IOException {
-        return run(() -> create(dir, name, Inode.S_IFDIR | (perm & 07777), uid, gid, ino -> {
+        return runNamespace(() -> create(dir, name, Inode.S_IFDIR | (perm & 07777), uid, gid, ino -> {
             Inode in = inodes.get(ino);
             dirs.init(ino, in, dir);
             inodes.put(ino, in);
@@ -336,7 +354,7 @@ public final class Writer {
         if (type != Inode.S_IFCHR && type != Inode.S_IFBLK && type != Inode.S_IFIFO && type != Inode.S_IFSOCK) {
             throw new IllegalArgumentException(String.format("mknod of type 0%o", type));
         }
-        return run(() -> create(dir, name, mode, uid, gid, ino -> {
+        return runNamespace(() -> create(dir, name, mode, uid, gid, ino -> {
             if (type == Inode.S_IFCHR || type == Inode.S_IFBLK) {
                 Inode in = inodes.get(ino);
                 in.setDevice(major, minor);
@@ -355,7 +373,7 @@ public final class Writer {
                 throw new FileSystemException(show(name), null, "symbolic link target contains NUL");
             }
         }
-        return run(() -> create(dir, name, Inode.S_IFLNK | 0777, uid, gid, ino -> {
+        return runNamespace(() -> create(dir, name, Inode.S_IFLNK | 0777, uid, gid, ino -> {
                 Inode in = inodes.get(ino);
                 if (target.length < Inode.BLOCK_SIZE) {
                     byte[] area = new byte[Inode.BLOCK_SIZE];
@@ -382,7 +400,7 @@ public final class Writer {
 
     /** Adds a hard link {@code name} in {@code dir} to the non-directory {@code target}. */
     public void link(long dir, byte[] name, long target) throws IOException {
-        run(() -> {
+        runNamespace(() -> {
             checkName(name, show(name));
             Inode t = inodes.get(target);
             if (t.isDirectory()) {
@@ -411,10 +429,9 @@ public final class Writer {
         Inode in = inodes.get(ino);
         int n = in.linksCount();
         if (in.isDirectory() || n <= 1) {
+            // The inode keeps its link count until the commit releases it (dtime and count 0 together):
+            // without a journal, no intermediate state shows a deleted inode without its dtime.
             data.releaseBlocks(ino, in);
-            in.setLinksCount(0);
-            in.setCtime(now());
-            inodes.put(ino, in);
             tx.releaseInodeLater(ino);
             mappings.forget(ino);
         } else {
@@ -498,7 +515,7 @@ public final class Writer {
      * an existing target when {@code replace} (a directory only by an empty directory), atomically.
      */
     public void rename(long fromDir, byte[] fromName, long toDir, byte[] toName, boolean replace) throws IOException {
-        run(() -> {
+        runNamespace(() -> {
             checkName(toName, show(toName));
             Inode sd = dir(fromDir);
             Inode td = dir(toDir);
