@@ -117,6 +117,7 @@ public final class HostImport {
     /** Writes the non-zero blocks of {@code file} to a new guest file; returns the bytes copied. */
     private static long data(Path file, Path d) throws IOException {
         long n = 0;
+        long grow = 0;
         try (SeekableByteChannel in = Files.newByteChannel(file);
              SeekableByteChannel out = Files.newByteChannel(d, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
             ByteBuffer buf = ByteBuffer.allocate(CHUNK);
@@ -148,8 +149,15 @@ public final class HostImport {
                 buf.clear();
             }
             if (out.size() < pos) {
-                if (pos > 0) {
-                    out.position(pos - 1);
+                grow = pos;
+            }
+        }
+        if (grow > 0) {
+            if (d.getFileSystem().supportedFileAttributeViews().contains("ext4")) {
+                Files.setAttribute(d, "ext4:size", grow); // a trailing hole stays a hole
+            } else {
+                try (SeekableByteChannel out = Files.newByteChannel(d, StandardOpenOption.WRITE)) {
+                    out.position(grow - 1);
                     out.write(ByteBuffer.wrap(new byte[1]));
                 }
             }

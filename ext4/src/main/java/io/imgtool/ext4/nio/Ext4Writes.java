@@ -469,6 +469,12 @@ final class Ext4Writes {
             case "group" -> chown(w, ino, -1, principalId(value));
             case "uid" -> chown(w, ino, ((Number) value).longValue() & 0xffffffffL, -1);
             case "gid" -> chown(w, ino, -1, ((Number) value).longValue() & 0xffffffffL);
+            case "size" -> {
+                if (!view.equals("ext4")) {
+                    throw new IllegalArgumentException("'size' can be set only in the ext4 view (truncate or grow sparse)");
+                }
+                w.truncate(ino, ((Number) value).longValue());
+            }
             case "flags" -> {
                 if (!view.equals("ext4")) {
                     throw new IllegalArgumentException("'flags' is an ext4 attribute");
