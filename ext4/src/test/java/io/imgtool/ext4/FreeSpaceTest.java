@@ -67,7 +67,7 @@ class FreeSpaceTest {
         Path work = Images.scratch("free-" + name);
         Path tree = work.resolve("tree");
         Trees.build(tree, Trees.Spec.plain(9));
-        Path img = Images.mkfs(work.resolve("f.img"), mkfs, List.of(args.split(" ")), tree, "200M");
+        Path img = Images.mkfs(work.resolve("f.img"), mkfs, List.of(args.split(" ")), tree, "100M");
         int bs;
         try (Ext4Volume vol = Ext4Volume.openOwning(RawFileDevice.open(img, true),
                 Ext4Options.builder().writable(true).build())) {

@@ -1,0 +1,80 @@
+#!/usr/bin/env bash
+# ext4 write benchmark (issue 5), in one run on the Debian 12 root image of bench/ext4-read.sh
+# (~1.5 GiB of files in a 4 GiB image made by mkfs.ext4 -d, cached; build it with that script first):
+#   - sealing: imgtool (default sysprep operations on the writable ext4 FileSystem + the volume label,
+#     JVM start included) vs virt-sysprep (default operations, libguestfs direct backend, TCG);
+#   - zero-free of the 4 GiB filesystem: imgtool zero-free vs zerofree, on copies whose free space
+#     first held 1 GiB of random data (a used disk).
+# Each side works on its own copy of the image; the copies are checked with e2fsck -fn afterwards.
+#
+#   bench/ext4-write.sh
+#   IMGTOOL_BENCH_CACHE=dir   where ext4-read.sh cached the image (default ~/.cache/imgtool-bench)
+#   SKIP_VIRT=1               leave virt-sysprep out
+set -euo pipefail
+cd "$(dirname "$0")/.."
+here=$(pwd)
+cache=${IMGTOOL_BENCH_CACHE:-$HOME/.cache/imgtool-bench}
+img=$cache/debian-root-4g.img
+if [ ! -f "$img" ]; then
+    echo "no $img: run bench/ext4-read.sh first (it builds the Debian root image)" >&2
+    exit 2
+fi
+
+echo "== building imgtool" >&2
+mvn -q -o -B -pl bench -am package -DskipTests >&2 || mvn -q -B -pl bench -am package -DskipTests >&2
+jar=$here/cli/target/imgtool.jar
+java=${JAVA:-java}
+work=$(mktemp -d /tmp/imgtool-bench-write.XXXXXX)
+trap 'rm -rf "$work"' EXIT
+
+now() { date +%s.%N; }
+secs() { echo "$2 - $1" | bc; }
+fsck_ok() { e2fsck -fn "$1" >/dev/null 2>&1 && echo "e2fsck -fn clean" || echo "e2fsck -fn FOUND PROBLEMS"; }
+
+echo "image: $img ($(du -h --apparent-size "$img" | cut -f1)), $(debugfs -R stats "$img" 2>/dev/null \
+    | awk -F: '/^Inode count/{ic=$2} /^Free inodes/{fi=$2} END{print ic-fi}') inodes in use"
+echo "machine: $(nproc) cores, $(awk '/MemTotal/{printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(java -version 2>&1 | head -1)"
+
+# ---- sealing ----------------------------------------------------------------------------------
+cp --sparse=always "$img" "$work/imgtool.img"
+cat "$work/imgtool.img" > /dev/null
+t0=$(now)
+"$java" -cp "$jar:$here/bench/target/classes" io.imgtool.bench.Ext4SealBench "$work/imgtool.img" IMAGE
+t1=$(now)
+t_imgtool=$(secs "$t0" "$t1")
+echo "imgtool seal + label (JVM incl.): ${t_imgtool} s, $(fsck_ok "$work/imgtool.img"), label '$(e2label "$work/imgtool.img")'"
+rm -f "$work/imgtool.img"
+
+if [ -z "${SKIP_VIRT:-}" ] && command -v virt-sysprep >/dev/null; then
+    cp --sparse=always "$img" "$work/virt.img"
+    cat "$work/virt.img" > /dev/null
+    t0=$(now)
+    LIBGUESTFS_BACKEND=direct LIBGUESTFS_BACKEND_SETTINGS=force_tcg virt-sysprep --format raw -a "$work/virt.img" >/dev/null
+    t1=$(now)
+    t_virt=$(secs "$t0" "$t1")
+    echo "virt-sysprep (TCG appliance):     ${t_virt} s, $(fsck_ok "$work/virt.img")"
+    echo "ratio virt-sysprep / imgtool: $(echo "scale=1; $t_virt / $t_imgtool" | bc)x (target >= 20x)"
+    rm -f "$work/virt.img"
+fi
+
+# ---- zero-free ------------------------------------------------------------------------------------
+cp --sparse=always "$img" "$work/dirty.img"
+head -c 1G /dev/urandom > "$work/random.bin"
+"$java" -jar "$jar" put "$work/dirty.img" "$work/random.bin" /random.bin >/dev/null
+"$java" -jar "$jar" rm "$work/dirty.img" /random.bin >/dev/null
+rm -f "$work/random.bin"
+cp --sparse=always "$work/dirty.img" "$work/zf.img"
+mv "$work/dirty.img" "$work/imgtool-zf.img"
+cat "$work/zf.img" "$work/imgtool-zf.img" > /dev/null
+t0=$(now); zerofree "$work/zf.img"; t1=$(now)
+t_zerofree=$(secs "$t0" "$t1")
+echo "zerofree:                         ${t_zerofree} s, $(fsck_ok "$work/zf.img")"
+t0=$(now); "$java" -jar "$jar" zero-free "$work/imgtool-zf.img"; t1=$(now)
+t_zf=$(secs "$t0" "$t1")
+echo "imgtool zero-free (JVM incl.):    ${t_zf} s, $(fsck_ok "$work/imgtool-zf.img")"
+if cmp -s "$work/zf.img" "$work/imgtool-zf.img"; then
+    echo "the two images are byte-identical after zeroing"
+else
+    echo "the images differ (expected only if a tool touched metadata, e.g. the superblock's write time)"
+fi
+echo "ratio zerofree / imgtool zero-free: $(echo "scale=2; $t_zerofree / $t_zf" | bc)x (target >= 2x)"
