@@ -35,13 +35,20 @@ echo "image: $img ($(du -h --apparent-size "$img" | cut -f1)), $(debugfs -R stat
     | awk -F: '/^Inode count/{ic=$2} /^Free inodes/{fi=$2} END{print ic-fi}') inodes in use"
 echo "machine: $(nproc) cores, $(awk '/MemTotal/{printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(java -version 2>&1 | head -1)"
 
+# The machine is shared: imgtool and zerofree run twice on fresh copies and the better run counts;
+# virt-sysprep (minutes of TCG) runs once.
+best() { if [ -z "$1" ] || [ "$(echo "$2 < $1" | bc)" = 1 ]; then echo "$2"; else echo "$1"; fi; }
+
 # ---- sealing ----------------------------------------------------------------------------------
-cp --sparse=always "$img" "$work/imgtool.img"
-cat "$work/imgtool.img" > /dev/null
-t0=$(now)
-"$java" -cp "$jar:$here/bench/target/classes" io.imgtool.bench.Ext4SealBench "$work/imgtool.img" IMAGE
-t1=$(now)
-t_imgtool=$(secs "$t0" "$t1")
+t_imgtool=""
+for i in 1 2; do
+    cp --sparse=always "$img" "$work/imgtool.img"
+    cat "$work/imgtool.img" > /dev/null
+    t0=$(now)
+    "$java" -cp "$jar:$here/bench/target/classes" io.imgtool.bench.Ext4SealBench "$work/imgtool.img" IMAGE
+    t1=$(now)
+    t_imgtool=$(best "$t_imgtool" "$(secs "$t0" "$t1")")
+done
 echo "imgtool seal + label (JVM incl.): ${t_imgtool} s, $(fsck_ok "$work/imgtool.img"), label '$(e2label "$work/imgtool.img")'"
 rm -f "$work/imgtool.img"
 
@@ -63,18 +70,20 @@ head -c 1G /dev/urandom > "$work/random.bin"
 "$java" -jar "$jar" put "$work/dirty.img" "$work/random.bin" /random.bin >/dev/null
 "$java" -jar "$jar" rm "$work/dirty.img" /random.bin >/dev/null
 rm -f "$work/random.bin"
-cp --sparse=always "$work/dirty.img" "$work/zf.img"
-mv "$work/dirty.img" "$work/imgtool-zf.img"
-cat "$work/zf.img" "$work/imgtool-zf.img" > /dev/null
-t0=$(now); zerofree "$work/zf.img"; t1=$(now)
-t_zerofree=$(secs "$t0" "$t1")
+t_zerofree=""
+t_zf=""
+for i in 1 2; do
+    cp --sparse=always "$work/dirty.img" "$work/zf.img"
+    cp --sparse=always "$work/dirty.img" "$work/imgtool-zf.img"
+    cat "$work/zf.img" "$work/imgtool-zf.img" > /dev/null
+    t0=$(now); zerofree "$work/zf.img"; t1=$(now)
+    t_zerofree=$(best "$t_zerofree" "$(secs "$t0" "$t1")")
+    t0=$(now); "$java" -jar "$jar" zero-free "$work/imgtool-zf.img"; t1=$(now)
+    t_zf=$(best "$t_zf" "$(secs "$t0" "$t1")")
+done
+rm -f "$work/dirty.img"
 echo "zerofree:                         ${t_zerofree} s, $(fsck_ok "$work/zf.img")"
-t0=$(now); "$java" -jar "$jar" zero-free "$work/imgtool-zf.img"; t1=$(now)
-t_zf=$(secs "$t0" "$t1")
 echo "imgtool zero-free (JVM incl.):    ${t_zf} s, $(fsck_ok "$work/imgtool-zf.img")"
-if cmp -s "$work/zf.img" "$work/imgtool-zf.img"; then
-    echo "the two images are byte-identical after zeroing"
-else
-    echo "the images differ (expected only if a tool touched metadata, e.g. the superblock's write time)"
-fi
+diffs=$(cmp -l "$work/zf.img" "$work/imgtool-zf.img" | awk '$1 > 2048' | wc -l || true)
+echo "bytes that differ outside the primary superblock (zerofree updates its lifetime-writes count): $diffs"
 echo "ratio zerofree / imgtool zero-free: $(echo "scale=2; $t_zerofree / $t_zf" | bc)x (target >= 2x)"
