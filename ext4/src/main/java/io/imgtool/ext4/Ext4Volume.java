@@ -160,6 +160,7 @@ public final class Ext4Volume implements Closeable {
         if (options.writable()) {
             JournalWriter jw = sb.hasCompat(Features.COMPAT_HAS_JOURNAL) ? WriteSupport.journalWriter(fs) : null;
             writer = new Writer(fs, engine.resolver, jw, options.clock(), options.random());
+            writer.processOrphans();
         }
         return new Ext4Volume(device, engine, problems, replay, owns, writer, options);
     }
@@ -404,19 +405,59 @@ public final class Ext4Volume implements Closeable {
         Writer w = writer();
         synchronized (w) {
             w.flush();
+            List<Extent> free = FreeSpace.extents(engine.fs);
+            // 64 MiB pieces, processed by up to two threads: where the device must read to find
+            // what is already zero (raw files without hole support), the reading runs on both cores.
+            List<long[]> pieces = new java.util.ArrayList<>();
             long total = 0;
-            for (Extent e : FreeSpace.extents(engine.fs)) {
-                if (discard) {
-                    device.discard(e.offset(), e.length());
-                } else {
-                    device.writeZeroes(e.offset(), e.length());
+            for (Extent e : free) {
+                for (long o = e.offset(); o < e.end(); o += ZERO_PIECE) {
+                    pieces.add(new long[] {o, Math.min(ZERO_PIECE, e.end() - o)});
                 }
                 total += e.length();
+            }
+            int threads = Math.max(1, Math.min(2, Runtime.getRuntime().availableProcessors()));
+            java.util.concurrent.atomic.AtomicInteger next = new java.util.concurrent.atomic.AtomicInteger();
+            java.util.concurrent.atomic.AtomicReference<IOException> failed = new java.util.concurrent.atomic.AtomicReference<>();
+            Runnable worker = () -> {
+                int i;
+                while (failed.get() == null && (i = next.getAndIncrement()) < pieces.size()) {
+                    long[] p = pieces.get(i);
+                    try {
+                        if (discard) {
+                            device.discard(p[0], p[1]);
+                        } else {
+                            device.writeZeroes(p[0], p[1]);
+                        }
+                    } catch (IOException e) {
+                        failed.compareAndSet(null, e);
+                    }
+                }
+            };
+            List<Thread> started = new java.util.ArrayList<>();
+            for (int t = 1; t < threads; t++) {
+                Thread th = new Thread(worker, "ext4-zero-free-" + t);
+                th.start();
+                started.add(th);
+            }
+            worker.run();
+            for (Thread th : started) {
+                try {
+                    th.join();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new java.io.InterruptedIOException("interrupted while zeroing free space");
+                }
+            }
+            if (failed.get() != null) {
+                throw failed.get();
             }
             device.flush();
             return total;
         }
     }
+
+    private static final long ZERO_PIECE = 64L << 20;
 
     /**
      * Overwrites every data block of the regular file {@code file} (a path of this volume's

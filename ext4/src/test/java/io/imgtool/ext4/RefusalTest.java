@@ -25,7 +25,7 @@ import org.junit.jupiter.api.Test;
 
 /**
  * What the writer refuses, and that a refusal writes nothing (the image's SHA-256 is unchanged, also
- * after closing): unknown or unsupported features, recorded errors, orphans, a journal that needs
+ * after closing): unknown or unsupported features, recorded errors, an orphan file with orphans, a journal that needs
  * recovery under REFUSE, and structures that fail their checksum where a change would touch them.
  */
 class RefusalTest {
@@ -91,7 +91,7 @@ class RefusalTest {
     }
 
     @Test
-    void recordedErrorsAndOrphansRefuseWriting() throws IOException {
+    void recordedErrorsAndTheOrphanFileRefuseWriting() throws IOException {
         ReferenceTools.require("mkfs.ext4");
         Path img = image("errors", List.of());
         patchSuperblock(img, sb -> sb.setState(sb.state() | Superblock.STATE_ERROR));
@@ -106,7 +106,7 @@ class RefusalTest {
         assertThat(ReferenceTools.runOk("dumpe2fs", "-h", img.toString()).stdout()).contains("Filesystem state:         clean");
         writable(img).close();
 
-        patchSuperblock(img, sb -> sb.setLastOrphan(12));
+        patchSuperblock(img, sb -> sb.setFeatureRoCompat(sb.featureRoCompat() | 0x10000)); // orphan_present
         String before2 = sha(img);
         assertThatThrownBy(() -> writable(img).close()).isInstanceOf(UnsupportedFeatureException.class)
                 .hasMessageContaining("orphan");

@@ -49,7 +49,8 @@ import java.util.concurrent.ConcurrentHashMap;
 /**
  * The "ext4" {@link FileSystemProvider}. {@code FileSystems.newFileSystem(imageFile)} opens a bare
  * ext2/3/4 image read-only (env keys {@code "checksums"}: strict|report, {@code "journal"}:
- * replay|refuse|ignore); {@link Ext4Volume#fileSystem()} gives the same view over any BlockDevice.
+ * replay|refuse|ignore, {@code "writable"}: true to change it); {@link Ext4Volume#fileSystem()} gives
+ * the same view over any BlockDevice.
  */
 public final class Ext4FileSystemProvider extends FileSystemProvider {
 
@@ -124,7 +125,13 @@ public final class Ext4FileSystemProvider extends FileSystemProvider {
         if (j != null) {
             b.journal(JournalPolicy.valueOf(j.toString().toUpperCase(Locale.ROOT)));
         }
+        b.writable(writable(env));
         return b.build();
+    }
+
+    private static boolean writable(Map<String, ?> env) {
+        Object w = env.get("writable");
+        return w != null && Boolean.parseBoolean(w.toString());
     }
 
     @Override
@@ -132,7 +139,7 @@ public final class Ext4FileSystemProvider extends FileSystemProvider {
         if (image.getFileSystem() != java.nio.file.FileSystems.getDefault()) {
             throw new UnsupportedOperationException("ext4 images are opened from the default file system");
         }
-        BlockDevice dev = RawFileDevice.open(image, false);
+        BlockDevice dev = RawFileDevice.open(image, writable(env));
         try {
             if (dev.size() < Superblock.OFFSET + Superblock.SIZE) {
                 throw new UnsupportedOperationException("not an ext2/3/4 image: " + image);

@@ -247,6 +247,26 @@ final class DataWriter {
         inodes.put(ino, inode);
     }
 
+    /** Frees the blocks past i_size (a truncation the orphan list says was interrupted). */
+    void trimToSize(long ino) throws IOException {
+        Inode inode = inodes.get(ino);
+        if (inode.hasFlag(Inode.FL_INLINE_DATA) || !hasBlockMapping(inode)) {
+            return;
+        }
+        Mappings.Loaded m = mappings.get(ino, inode);
+        long firstGone = (inode.size64() + bs - 1) / bs;
+        boolean any = false;
+        for (FileMap.Seg s : m.map().remove(firstGone, Long.MAX_VALUE / 2)) {
+            tx.freeLater(s.physical(), s.length());
+            addBlocks(inode, -s.length());
+            any = true;
+        }
+        if (any) {
+            m.store().store(m.map(), inode);
+            inodes.put(ino, inode);
+        }
+    }
+
     /**
      * Frees (at commit) every data and mapping block of {@code ino}, for a file being deleted. The
      * inode itself is released at commit.

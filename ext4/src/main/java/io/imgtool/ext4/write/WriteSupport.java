@@ -43,7 +43,10 @@ public final class WriteSupport {
     private WriteSupport() {
     }
 
-    /** Refuses, before any write, a filesystem this writer must not change. */
+    /**
+     * Refuses, before any write, a filesystem this writer must not change. (An orphan list is not
+     * refused: the writer finishes it first, see {@link Writer#processOrphans}.)
+     */
     public static void checkWritable(Superblock sb, boolean ignoreErrors) throws ImageException {
         int inc = sb.featureIncompat() & ~INCOMPAT_WRITE;
         if (inc != 0) {
@@ -68,10 +71,6 @@ public final class WriteSupport {
                     String.format("0x%x, %d errors", sb.state(), sb.errorCount()),
                     "the filesystem records errors (the kernel found damage): run e2fsck before writing, or allow it with "
                             + "ignoreRecordedErrors", null);
-        }
-        if (sb.lastOrphan() != 0) {
-            throw new UnsupportedFeatureException(S, "orphan list",
-                    "inodes wait for cleanup (s_last_orphan " + sb.lastOrphan() + "): run e2fsck first; refusing to write");
         }
     }
 

@@ -700,6 +700,47 @@ public final class Writer {
         });
     }
 
+    /**
+     * Finishes what the orphan list says was interrupted, as the kernel and e2fsck do at mount: an
+     * inode without links (unlinked while open) is deleted, one with links (a truncation in progress)
+     * loses its blocks past i_size; then the list is emptied. One transaction, committed. Returns
+     * the inodes processed.
+     */
+    public synchronized int processOrphans() throws IOException {
+        if (fs.sb.lastOrphan() == 0) {
+            return 0;
+        }
+        int n = run(() -> {
+            java.util.Set<Long> seen = new java.util.HashSet<>();
+            long ino = fs.sb.lastOrphan();
+            while (ino != 0) {
+                fs.checkIno(ino, "orphan list (s_last_orphan / i_dtime chain)");
+                if (!seen.add(ino) || seen.size() > fs.geo.inodesCount) {
+                    throw new ImageFormatException("orphan list", "i_dtime", fs.inodeOffset(ino) + 0x14, ino,
+                            "the orphan chain loops");
+                }
+                Inode in = inodes.get(ino);
+                long next = in.dtime();
+                if (in.linksCount() == 0) {
+                    data.releaseBlocks(ino, in);
+                    tx.releaseInodeLater(ino);
+                } else {
+                    data.trimToSize(ino);
+                    Inode kept = inodes.get(ino);
+                    kept.setDtime(0);
+                    inodes.put(ino, kept);
+                }
+                ino = next;
+            }
+            fs.sb.setLastOrphan(0);
+            fs.sb.setState(fs.sb.state() & ~io.imgtool.ext4.ondisk.Superblock.STATE_ORPHANS);
+            committer.syncSuperblock();
+            return seen.size();
+        });
+        committer.commit();
+        return n;
+    }
+
     // ---- the superblock -----------------------------------------------------------------------
 
     /** Changes the in-memory superblock; it is written with the transaction. */
