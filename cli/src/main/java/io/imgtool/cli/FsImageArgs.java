@@ -16,7 +16,8 @@ import java.nio.file.Path;
 import picocli.CommandLine.Option;
 
 /**
- * How filesystem commands (ls, cat, get, tar-out, fs-info) turn their IMAGE argument into an open
+ * How filesystem commands (ls, cat, get, tar-out, fs-info; put, rm, mkdir, ln, chmod, chown, write,
+ * fs-label, fs-uuid, zero-free) turn their IMAGE argument into an open
  * ext4 volume: the one place that resolves IMAGE to the filesystem's device. IMAGE is a disk (qcow2
  * or raw; the root partition by default, {@code --partition N} or {@code --partlabel NAME} to
  * choose) or a bare filesystem image.
@@ -45,6 +46,28 @@ public final class FsImageArgs {
         try {
             BlockDevice fsDevice = filesystemDevice(image, disk);
             return Ext4Volume.openOwning(fsDevice, Ext4Options.builder().checksums(checksums).journal(journal).build());
+        } catch (IOException | RuntimeException e) {
+            disk.close();
+            throw e;
+        }
+    }
+
+    /**
+     * Opens the filesystem of {@code image} for writing (the image is locked exclusively); closing
+     * the volume commits every change and closes the image. A journal that needs recovery is replayed
+     * onto the image first ({@code --journal replay}, the default) or the open is refused.
+     */
+    public Ext4Volume openWritable(Path image) throws IOException {
+        if (checksums != ChecksumPolicy.STRICT) {
+            throw ImageException.invalidArgument("--checksums report is for reading; writing needs strict checksums");
+        }
+        if (journal == JournalPolicy.IGNORE) {
+            throw ImageException.invalidArgument("--journal ignore is for reading; writing replays (replay) or refuses");
+        }
+        BlockDevice disk = Disks.open(image, true);
+        try {
+            BlockDevice fsDevice = filesystemDevice(image, disk);
+            return Ext4Volume.openOwning(fsDevice, Ext4Options.builder().journal(journal).writable(true).build());
         } catch (IOException | RuntimeException e) {
             disk.close();
             throw e;

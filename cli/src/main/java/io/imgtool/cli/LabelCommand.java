@@ -4,6 +4,7 @@ import io.imgtool.core.BlockDevice;
 import io.imgtool.core.Json;
 import io.imgtool.gpt.Partition;
 import io.imgtool.gpt.RootLabeler;
+import io.imgtool.sysprep.Ext4FsLabelWriter;
 import io.imgtool.sysprep.Ext4RootDetector;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -37,8 +38,8 @@ public final class LabelCommand implements Callable<Integer> {
     int partition;
 
     @Option(names = "--fs-label",
-            description = "Also set the root filesystem's volume label to NAME (the only way on MBR disks). "
-                    + "Needs the ext4 writer: not available yet (exit code 4).")
+            description = "Also set the root filesystem's volume label to NAME, as tune2fs -L does (ext2/3/4 only, at "
+                    + "most 16 bytes; the only way on MBR disks).")
     boolean fsLabel;
 
     @Mixin
@@ -60,7 +61,7 @@ public final class LabelCommand implements Callable<Integer> {
         try (BlockDevice disk = Disks.open(image, !dryRun.enabled())) {
             RootLabeler.Options o = RootLabeler.Options.builder(name).partition(partition)
                     .sectorSize(sectorSize.resolve(disk)).dryRun(dryRun.enabled()).fsLabel(fsLabel)
-                    .detector(new Ext4RootDetector()).fsLabelWriter(null).build();
+                    .detector(new Ext4RootDetector()).fsLabelWriter(new Ext4FsLabelWriter()).build();
             r = RootLabeler.label(disk, o);
         }
         Partition p = r.partition();

@@ -99,7 +99,7 @@ class LabelCommandTest {
     }
 
     @Test
-    void mbrDiskErrorSuggestsFsLabelWhichIsNotAvailableYet() throws Exception {
+    void mbrDiskErrorSuggestsFsLabelWhichNeedsAnExtFilesystem() throws Exception {
         Path img = image("mbr.img", 64L << 20);
         ReferenceTools.run(Duration.ofMinutes(1), "label: dos\n,,83\n".getBytes(StandardCharsets.UTF_8), "sfdisk", "-q",
                 img.toString()).assertOk();
@@ -108,7 +108,13 @@ class LabelCommandTest {
         assertThat(r.err()).contains("MBR partitions have no names").contains("--fs-label");
         Cli.Run fs = Cli.run("label", "--root", "SLX_SYS", "--fs-label", img.toString());
         assertThat(fs.exit()).isEqualTo(ExitCodes.UNSUPPORTED);
-        assertThat(fs.err()).contains("fs-label").contains("not available yet");
+        assertThat(fs.err()).contains("fs-label").contains("no ext2/ext3/ext4 filesystem");
+        // With an ext4 filesystem in the MBR partition, --fs-label is how the root gets its name.
+        ReferenceTools.runOk("mkfs.ext4", "-q", "-F", "-E", "offset=" + 2048 * 512, img.toString(), "60M");
+        Cli.Run ok = Cli.run("label", "--root", "SLX_SYS", "--fs-label", img.toString());
+        assertThat(ok.exit()).as(ok.err()).isZero();
+        assertThat(ReferenceTools.runOk("blkid", "-p", "-O", String.valueOf(2048 * 512), "-o", "value", "-s", "LABEL",
+                img.toString()).stdout().trim()).isEqualTo("SLX_SYS");
     }
 
     @Test

@@ -24,6 +24,11 @@ public final class BlockCache {
     /** A cached block. */
     public static final class Entry {
         final long block;
+
+        public long block() {
+            return block;
+        }
+
         final byte[] data;
         boolean dirty;
         volatile boolean verified;
@@ -191,5 +196,72 @@ public final class BlockCache {
     /** Device reads so far (for tests of caching). */
     public synchronized long reads() {
         return reads;
+    }
+
+    /** The cached entry for {@code block} if present, without reading. */
+    public synchronized Entry peek(long block) {
+        return lru.get(block);
+    }
+
+    /** Whether the cached block is dirty. */
+    public synchronized boolean isDirty(long block) {
+        Entry e = lru.get(block);
+        return e != null && e.dirty;
+    }
+
+    /**
+     * Installs {@code data} (not copied) as the content of {@code block} without reading the device
+     * (a newly allocated metadata block), marked dirty.
+     */
+    public synchronized Entry install(long block, byte[] data) throws ImageFormatException {
+        checkBlock(block, "new metadata block");
+        if (data.length != blockSize) {
+            throw new IllegalArgumentException("block of " + data.length + " bytes");
+        }
+        Entry e = new Entry(block, data);
+        lru.put(block, e);
+        markDirty(e);
+        return e;
+    }
+
+    /**
+     * Puts back an earlier content of a block (rollback of an operation): the entry is replaced, its
+     * parsed form dropped, and it is dirty again only if it was dirty before.
+     */
+    public synchronized void restore(long block, byte[] data, boolean wasDirty) {
+        Entry e = new Entry(block, data);
+        lru.put(block, e);
+        dirty.remove(block);
+        if (wasDirty) {
+            e.dirty = true;
+            dirty.put(block, e);
+        }
+    }
+
+    /** Forgets a block entirely, dirty or not (it was freed and its content no longer matters). */
+    public synchronized void drop(long block) {
+        lru.remove(block);
+        dirty.remove(block);
+    }
+
+    /** The dirty entries in ascending block order. */
+    public synchronized List<Entry> dirtyEntries() {
+        return new ArrayList<>(dirty.values());
+    }
+
+    /** Marks an entry clean after the caller wrote it to the device. */
+    public synchronized void markClean(Entry e) {
+        e.dirty = false;
+        dirty.remove(e.block);
+    }
+
+    /** Drops every clean entry (e.g. after blocks changed on the device behind the cache). */
+    public synchronized void clearClean() {
+        lru.values().removeIf(e -> !e.dirty);
+    }
+
+    /** Number of dirty blocks. */
+    public synchronized int dirtyCount() {
+        return dirty.size();
     }
 }

@@ -25,7 +25,7 @@ public final class FsContext {
     public final BlockDevice dev;
     public final Superblock sb;
     public final Geometry geo;
-    public final Checksums csums;
+    public Checksums csums;
     public final ChecksumPolicy policy;
     public final Problems problems;
     public final BlockCache cache;
@@ -195,5 +195,35 @@ public final class FsContext {
         synchronized (inodes) {
             inodes.remove(ino);
         }
+    }
+
+    /** Publishes a new version of an inode (writer hook); the object must not be modified afterwards. */
+    public void putInode(long ino, Inode inode) {
+        synchronized (inodes) {
+            inodes.put(ino, inode);
+        }
+    }
+
+    /** Forgets every cached inode (writer rollback). */
+    public void invalidateAllInodes() {
+        synchronized (inodes) {
+            inodes.clear();
+        }
+    }
+
+    /** Whether group {@code g}'s descriptor failed its checks at open (its inodes are unusable). */
+    public boolean isBadGroup(long g) {
+        return badGroups.get((int) g);
+    }
+
+    /** Why group {@code g} is unusable, or null. */
+    public String badGroupReason(long g) {
+        return badGroupReason[(int) g];
+    }
+
+    /** The descriptor block holding group {@code g}'s descriptor, and the byte offset within it. */
+    public long[] groupDescriptorLocation(long g) {
+        long i = g / geo.descPerBlock;
+        return new long[] {geo.descriptorBlock(i), (g % geo.descPerBlock) * geo.descSize};
     }
 }

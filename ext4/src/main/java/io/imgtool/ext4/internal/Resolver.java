@@ -60,6 +60,13 @@ public final class Resolver {
         }
     }
 
+    /** Forgets one cached name (writer hook: the entry was removed or now names another inode). */
+    public void forget(long dir, byte[] name) {
+        synchronized (names) {
+            names.remove(new Key(dir, new String(name, StandardCharsets.ISO_8859_1)));
+        }
+    }
+
     /** Forgets everything cached (writer hook). */
     public void forgetAll() {
         synchronized (names) {

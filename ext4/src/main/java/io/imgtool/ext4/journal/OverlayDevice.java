@@ -88,6 +88,22 @@ public final class OverlayDevice implements BlockDevice {
         }
     }
 
+    /**
+     * Writes every replayed block to {@code target} (the device the journal belongs to): recovery made
+     * real. The caller flushes and then empties the journal.
+     */
+    public void writeBack(BlockDevice target) throws IOException {
+        byte[] b = new byte[blockSize];
+        for (Map.Entry<Long, Long> e : copies.entrySet()) {
+            long v = e.getValue();
+            base.read(ByteBuffer.wrap(b), (v >>> 1) * blockSize);
+            if ((v & 1) != 0) {
+                System.arraycopy(MAGIC, 0, b, 0, 4);
+            }
+            target.write(ByteBuffer.wrap(b), e.getKey() * blockSize);
+        }
+    }
+
     @Override
     public void write(ByteBuffer src, long offset) throws IOException {
         throw ImageException.readOnly("journal replay overlay");

@@ -60,7 +60,7 @@ final class Ext4DirectoryStream implements DirectoryStream<Path> {
                 }
                 try {
                     while (true) {
-                        DirEntry e = cursor.next();
+                        DirEntry e = fs.locked(cursor::next);
                         if (e == null) {
                             return false;
                         }

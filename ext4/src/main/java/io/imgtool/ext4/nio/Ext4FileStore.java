@@ -14,9 +14,11 @@ import java.nio.file.attribute.UserDefinedFileAttributeView;
 final class Ext4FileStore extends FileStore {
 
     private final Superblock sb;
+    private final boolean readOnly;
 
-    Ext4FileStore(Superblock sb) {
+    Ext4FileStore(Superblock sb, boolean readOnly) {
         this.sb = sb;
+        this.readOnly = readOnly;
     }
 
     @Override
@@ -38,7 +40,7 @@ final class Ext4FileStore extends FileStore {
 
     @Override
     public boolean isReadOnly() {
-        return true;
+        return readOnly;
     }
 
     @Override

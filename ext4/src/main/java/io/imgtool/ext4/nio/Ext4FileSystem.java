@@ -7,6 +7,7 @@ import io.imgtool.ext4.internal.FileData;
 import io.imgtool.ext4.internal.Names;
 import io.imgtool.ext4.internal.Resolver;
 import io.imgtool.ext4.internal.Xattr;
+import io.imgtool.ext4.write.Writer;
 import java.io.IOException;
 import java.nio.file.ClosedFileSystemException;
 import java.nio.file.FileStore;
@@ -25,9 +26,10 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.regex.Pattern;
 
 /**
- * A read-only {@link FileSystem} over an {@link Ext4Volume}: a thin shell (as jdk.nio.zipfs and
- * jimfs are) that resolves paths with the engine's {@link Resolver} and answers with standard NIO
- * exceptions. Writes throw {@link java.nio.file.ReadOnlyFileSystemException}.
+ * A {@link FileSystem} over an {@link Ext4Volume}: a thin shell (as jdk.nio.zipfs and jimfs are) that
+ * resolves paths with the engine's {@link Resolver} and answers with standard NIO exceptions. On a
+ * read-only volume writes throw {@link java.nio.file.ReadOnlyFileSystemException}; on a writable one
+ * they go to the engine's {@link Writer} (see {@link Ext4Writes}).
  */
 public final class Ext4FileSystem extends FileSystem {
 
@@ -40,24 +42,84 @@ public final class Ext4FileSystem extends FileSystem {
     private final String id;
     private final Ext4Path root;
     private final Ext4FileStore store;
+    private final Writer writer;
+    private final Object lock = new Object();
     private volatile boolean open = true;
 
-    private Ext4FileSystem(Ext4FileSystemProvider provider, Ext4Volume volume, Engine engine) {
+    private Ext4FileSystem(Ext4FileSystemProvider provider, Ext4Volume volume, Engine engine, Writer writer) {
         this.provider = provider;
         this.volume = volume;
         this.engine = engine;
+        this.writer = writer;
         this.id = "fs" + IDS.incrementAndGet() + "-" + engine.fs.sb.uuidString();
         this.root = new Ext4Path(this, "/");
-        this.store = new Ext4FileStore(engine.fs.sb);
+        this.store = new Ext4FileStore(engine.fs.sb, writer == null);
     }
 
     /**
-     * Creates the view of {@code volume}. Internal: use {@link Ext4Volume#fileSystem()}.
+     * Creates the view of {@code volume}, writable through {@code writer} (null: read-only). Internal:
+     * use {@link Ext4Volume#fileSystem()}.
      */
-    public static Ext4FileSystem create(Ext4Volume volume, Engine engine) {
-        Ext4FileSystem fs = new Ext4FileSystem(Ext4FileSystemProvider.instance(), volume, engine);
+    public static Ext4FileSystem create(Ext4Volume volume, Engine engine, Writer writer) {
+        Ext4FileSystem fs = new Ext4FileSystem(Ext4FileSystemProvider.instance(), volume, engine, writer);
+        if (writer != null) {
+            writer.onChange(fs::forgetResolved);
+        }
         Ext4FileSystemProvider.register(fs);
         return fs;
+    }
+
+    /** Something that reads or writes through the engine. */
+    @FunctionalInterface
+    interface IoCall<T> {
+        T call() throws IOException;
+    }
+
+    /**
+     * Runs {@code c} alone when the filesystem is writable (reads and writes of the engine are then
+     * serialised on the writer), directly when it is read-only.
+     */
+    <T> T locked(IoCall<T> c) throws IOException {
+        if (writer == null) {
+            return c.call();
+        }
+        synchronized (writer) {
+            return c.call();
+        }
+    }
+
+    /** The writer; throws {@link java.nio.file.ReadOnlyFileSystemException} when read-only. */
+    Writer writer() {
+        if (writer == null) {
+            throw new java.nio.file.ReadOnlyFileSystemException();
+        }
+        ensureOpen();
+        return writer;
+    }
+
+    boolean writable() {
+        return writer != null;
+    }
+
+    /** The inode a path of this filesystem names. */
+    public long inodeOf(Path p, boolean follow) throws IOException {
+        if (!(p instanceof Ext4Path e) || e.getFileSystem() != this) {
+            throw new java.nio.file.ProviderMismatchException("not a path of " + this);
+        }
+        return resolve(e, follow).ino();
+    }
+
+    /**
+     * Creates a device node, fifo or socket ({@code mode} with its file type, e.g. 0010644 for a fifo)
+     * with device number {@code major:minor} (devices only), owned by {@code uid:gid}.
+     */
+    public void mknod(Path path, int mode, int major, int minor, long uid, long gid) throws IOException {
+        Ext4Writes.mknod(this, (Ext4Path) path, mode, major, minor, uid, gid);
+    }
+
+    /** Commits every change so far to the device (the volume's flush). */
+    public void flush() throws IOException {
+        writer().flush();
     }
 
     String id() {
@@ -96,6 +158,15 @@ public final class Ext4FileSystem extends FileSystem {
 
     Resolver.Resolved resolve(Ext4Path p, boolean follow) throws IOException {
         ensureOpen();
+        if (writer != null) {
+            synchronized (writer) {
+                return resolveLocked(p, follow);
+            }
+        }
+        return resolveLocked(p, follow);
+    }
+
+    private Resolver.Resolved resolveLocked(Ext4Path p, boolean follow) throws IOException {
         Ext4Path abs = (Ext4Path) p.toAbsolutePath();
         String key = abs.pathString();
         java.util.Map<String, Resolver.Resolved> cache = follow ? resolvedFollow : resolvedNoFollow;
@@ -164,13 +235,17 @@ public final class Ext4FileSystem extends FileSystem {
     }
 
     Ext4Attributes attributes(Ext4Path p, boolean follow) throws IOException {
-        Resolver.Resolved r = resolve(p, follow);
-        return new Ext4Attributes(engine.fs, r.ino(), r.inode());
+        return locked(() -> {
+            Resolver.Resolved r = resolve(p, follow);
+            return new Ext4Attributes(engine.fs, r.ino(), r.inode());
+        });
     }
 
     List<Xattr> xattrs(Ext4Path p, boolean follow) throws IOException {
-        Resolver.Resolved r = resolve(p, follow);
-        return engine.xattrs.read(r.ino(), r.inode());
+        return locked(() -> {
+            Resolver.Resolved r = resolve(p, follow);
+            return engine.xattrs.read(r.ino(), r.inode());
+        });
     }
 
     FileData data(Resolver.Resolved r) throws ImageFormatException {
@@ -220,7 +295,7 @@ public final class Ext4FileSystem extends FileSystem {
 
     @Override
     public boolean isReadOnly() {
-        return true;
+        return writer == null;
     }
 
     @Override

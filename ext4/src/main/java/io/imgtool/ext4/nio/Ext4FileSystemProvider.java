@@ -49,7 +49,8 @@ import java.util.concurrent.ConcurrentHashMap;
 /**
  * The "ext4" {@link FileSystemProvider}. {@code FileSystems.newFileSystem(imageFile)} opens a bare
  * ext2/3/4 image read-only (env keys {@code "checksums"}: strict|report, {@code "journal"}:
- * replay|refuse|ignore); {@link Ext4Volume#fileSystem()} gives the same view over any BlockDevice.
+ * replay|refuse|ignore, {@code "writable"}: true to change it); {@link Ext4Volume#fileSystem()} gives
+ * the same view over any BlockDevice.
  */
 public final class Ext4FileSystemProvider extends FileSystemProvider {
 
@@ -124,7 +125,13 @@ public final class Ext4FileSystemProvider extends FileSystemProvider {
         if (j != null) {
             b.journal(JournalPolicy.valueOf(j.toString().toUpperCase(Locale.ROOT)));
         }
+        b.writable(writable(env));
         return b.build();
+    }
+
+    private static boolean writable(Map<String, ?> env) {
+        Object w = env.get("writable");
+        return w != null && Boolean.parseBoolean(w.toString());
     }
 
     @Override
@@ -132,7 +139,7 @@ public final class Ext4FileSystemProvider extends FileSystemProvider {
         if (image.getFileSystem() != java.nio.file.FileSystems.getDefault()) {
             throw new UnsupportedOperationException("ext4 images are opened from the default file system");
         }
-        BlockDevice dev = RawFileDevice.open(image, false);
+        BlockDevice dev = RawFileDevice.open(image, writable(env));
         try {
             if (dev.size() < Superblock.OFFSET + Superblock.SIZE) {
                 throw new UnsupportedOperationException("not an ext2/3/4 image: " + image);
@@ -183,6 +190,10 @@ public final class Ext4FileSystemProvider extends FileSystemProvider {
     @Override
     public SeekableByteChannel newByteChannel(Path path, Set<? extends OpenOption> options, FileAttribute<?>... attrs)
             throws IOException {
+        Ext4Path wp = cast(path);
+        if (wp.getFileSystem().writable()) {
+            return Ext4Writes.open(wp.getFileSystem(), wp, options, attrs);
+        }
         for (OpenOption o : options) {
             if (o == StandardOpenOption.WRITE || o == StandardOpenOption.APPEND || o == StandardOpenOption.CREATE
                     || o == StandardOpenOption.CREATE_NEW || o == StandardOpenOption.DELETE_ON_CLOSE
@@ -219,7 +230,7 @@ public final class Ext4FileSystemProvider extends FileSystemProvider {
             throw new NotDirectoryException(p.toString());
         }
         return new Ext4DirectoryStream(fs, p, r.ino(), Ext4FileSystem.loopGuard(r),
-                fs.engine().dirs.open(r.ino(), r.inode()), filter);
+                fs.locked(() -> fs.engine().dirs.open(r.ino(), r.inode())), filter);
     }
 
     @Override
@@ -230,7 +241,7 @@ public final class Ext4FileSystemProvider extends FileSystemProvider {
         if (!r.inode().isSymlink()) {
             throw new NotLinkException(p.toString());
         }
-        byte[] target = Symlinks.target(fs.engine().fs, r.ino(), r.inode());
+        byte[] target = fs.locked(() -> Symlinks.target(fs.engine().fs, r.ino(), r.inode()));
         for (byte b : target) {
             if (b == 0) {
                 throw new io.imgtool.core.ImageFormatException("ext4 inode " + r.ino(), -1,
@@ -269,7 +280,7 @@ public final class Ext4FileSystemProvider extends FileSystemProvider {
         Ext4Path p = cast(path);
         Resolver.Resolved r = p.getFileSystem().resolve(p, true);
         for (AccessMode m : modes) {
-            if (m == AccessMode.WRITE) {
+            if (m == AccessMode.WRITE && !p.getFileSystem().writable()) {
                 throw new AccessDeniedException(p.toString(), null, "read-only file system");
             }
             if (m == AccessMode.EXECUTE && (r.inode().mode() & 0111) == 0) {
@@ -361,39 +372,53 @@ public final class Ext4FileSystemProvider extends FileSystemProvider {
     }
 
     @Override
-    public void setAttribute(Path path, String attribute, Object value, LinkOption... options) {
-        throw new ReadOnlyFileSystemException();
+    public void setAttribute(Path path, String attribute, Object value, LinkOption... options) throws IOException {
+        Ext4Path p = cast(path);
+        Ext4Writes.setAttribute(p.getFileSystem(), p, attribute, value, follow(options));
     }
 
-    // ---- writes: refused --------------------------------------------------------------------------
+    // ---- writing (ReadOnlyFileSystemException on a read-only volume) -------------------------------
 
     @Override
-    public void createDirectory(Path dir, FileAttribute<?>... attrs) {
-        throw new ReadOnlyFileSystemException();
-    }
-
-    @Override
-    public void createSymbolicLink(Path link, Path target, FileAttribute<?>... attrs) {
-        throw new ReadOnlyFileSystemException();
+    public void createDirectory(Path dir, FileAttribute<?>... attrs) throws IOException {
+        Ext4Path p = cast(dir);
+        Ext4Writes.createDirectory(p.getFileSystem(), p, attrs);
     }
 
     @Override
-    public void createLink(Path link, Path existing) {
-        throw new ReadOnlyFileSystemException();
+    public void createSymbolicLink(Path link, Path target, FileAttribute<?>... attrs) throws IOException {
+        Ext4Path p = cast(link);
+        Ext4Writes.createSymbolicLink(p.getFileSystem(), p, target, attrs);
     }
 
     @Override
-    public void delete(Path path) {
-        throw new ReadOnlyFileSystemException();
+    public void createLink(Path link, Path existing) throws IOException {
+        Ext4Path p = cast(link);
+        Ext4Path e = cast(existing);
+        if (e.getFileSystem() != p.getFileSystem()) {
+            throw new FileSystemException(link.toString(), existing.toString(), "Invalid cross-device link");
+        }
+        Ext4Writes.createLink(p.getFileSystem(), p, e);
     }
 
     @Override
-    public void copy(Path source, Path target, CopyOption... options) {
-        throw new ReadOnlyFileSystemException();
+    public void delete(Path path) throws IOException {
+        Ext4Path p = cast(path);
+        Ext4Writes.delete(p.getFileSystem(), p);
     }
 
     @Override
-    public void move(Path source, Path target, CopyOption... options) {
-        throw new ReadOnlyFileSystemException();
+    public void copy(Path source, Path target, CopyOption... options) throws IOException {
+        Ext4Path s = cast(source);
+        if (target.getFileSystem() == s.getFileSystem()) {
+            s.getFileSystem().writer();
+        }
+        Ext4Writes.copy(s.getFileSystem(), s, target, false, options);
+    }
+
+    @Override
+    public void move(Path source, Path target, CopyOption... options) throws IOException {
+        Ext4Path s = cast(source);
+        Ext4Writes.move(s.getFileSystem(), s, target, options);
     }
 }

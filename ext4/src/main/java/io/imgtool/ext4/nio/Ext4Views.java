@@ -69,23 +69,23 @@ final class Ext4Views {
         }
 
         @Override
-        public void setOwner(UserPrincipal owner) {
-            throw new ReadOnlyFileSystemException();
+        public void setOwner(UserPrincipal owner) throws IOException {
+            Ext4Writes.setOwner(path.getFileSystem(), path, follow, owner, null);
         }
 
         @Override
-        public void setPermissions(Set<PosixFilePermission> perms) {
-            throw new ReadOnlyFileSystemException();
+        public void setPermissions(Set<PosixFilePermission> perms) throws IOException {
+            Ext4Writes.setPermissions(path.getFileSystem(), path, follow, perms);
         }
 
         @Override
-        public void setGroup(GroupPrincipal group) {
-            throw new ReadOnlyFileSystemException();
+        public void setGroup(GroupPrincipal group) throws IOException {
+            Ext4Writes.setOwner(path.getFileSystem(), path, follow, null, group);
         }
 
         @Override
-        public void setTimes(FileTime lastModifiedTime, FileTime lastAccessTime, FileTime createTime) {
-            throw new ReadOnlyFileSystemException();
+        public void setTimes(FileTime lastModifiedTime, FileTime lastAccessTime, FileTime createTime) throws IOException {
+            Ext4Writes.setTimes(path.getFileSystem(), path, follow, lastModifiedTime, lastAccessTime, createTime);
         }
     }
 
@@ -166,6 +166,37 @@ final class Ext4Views {
             return Optional.of(VfsCapability.parse(x.get().value(), "security.capability of " + path));
         }
 
+        private long ino() throws IOException {
+            return path.getFileSystem().resolve(path, follow).ino();
+        }
+
+        @Override
+        public void write(String fullName, byte[] value) throws IOException {
+            Ext4FileSystem fs = path.getFileSystem();
+            fs.locked(() -> {
+                Ext4Writes.setXattr(fs.writer(), ino(), fullName, value, false);
+                return null;
+            });
+        }
+
+        @Override
+        public void writeRaw(String fullName, byte[] value) throws IOException {
+            Ext4FileSystem fs = path.getFileSystem();
+            fs.locked(() -> {
+                Ext4Writes.setXattr(fs.writer(), ino(), fullName, value, true);
+                return null;
+            });
+        }
+
+        @Override
+        public void delete(String fullName) throws IOException {
+            Ext4FileSystem fs = path.getFileSystem();
+            fs.locked(() -> {
+                Ext4Writes.setXattr(fs.writer(), ino(), fullName, null, true);
+                return null;
+            });
+        }
+
         @Override
         public Optional<String> selinuxLabel() throws IOException {
             return find(XattrNames.SECURITY, "selinux").map(x -> {
@@ -234,13 +265,16 @@ final class Ext4Views {
         }
 
         @Override
-        public int write(String name, ByteBuffer src) {
-            throw new ReadOnlyFileSystemException();
+        public int write(String name, ByteBuffer src) throws IOException {
+            int n = src.remaining();
+            Ext4Writes.setAttribute(path.getFileSystem(), path, "user:" + name, src, follow);
+            src.position(src.limit());
+            return n;
         }
 
         @Override
-        public void delete(String name) {
-            throw new ReadOnlyFileSystemException();
+        public void delete(String name) throws IOException {
+            Ext4Writes.setAttribute(path.getFileSystem(), path, "user:" + name, null, follow);
         }
     }
 }

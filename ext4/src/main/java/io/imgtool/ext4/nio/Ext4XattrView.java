@@ -35,4 +35,16 @@ public interface Ext4XattrView extends FileAttributeView {
 
     /** The SELinux label ({@code security.selinux}, without its trailing NUL), if set. */
     Optional<String> selinuxLabel() throws IOException;
+
+    /**
+     * Sets attribute {@code fullName} ("user.x", "security.selinux", "system.posix_acl_access") to
+     * {@code value} as setxattr(2) takes it: POSIX ACLs in the VFS form, stored in ext4's form.
+     */
+    void write(String fullName, byte[] value) throws IOException;
+
+    /** Sets an attribute to exactly {@code value} as stored on disk (no ACL conversion). */
+    void writeRaw(String fullName, byte[] value) throws IOException;
+
+    /** Removes an attribute; a missing one is a {@link java.nio.file.FileSystemException}. */
+    void delete(String fullName) throws IOException;
 }

@@ -127,4 +127,46 @@ public final class GroupDescriptor {
     public boolean hasWideBitmapCsums() {
         return wide;
     }
+
+    // ---- writer (issue 5) -------------------------------------------------------------------------
+
+    private void putLohi16(int lo, int hi, long v) {
+        Le.put16(raw, lo, (int) v);
+        if (wide) {
+            Le.put16(raw, hi, (int) (v >>> 16));
+        }
+    }
+
+    public void setFreeBlocksCount(long v) {
+        putLohi16(0xC, 0x2C, v);
+    }
+
+    public void setFreeInodesCount(long v) {
+        putLohi16(0xE, 0x2E, v);
+    }
+
+    public void setUsedDirsCount(long v) {
+        putLohi16(0x10, 0x30, v);
+    }
+
+    public void setItableUnused(long v) {
+        putLohi16(0x1C, 0x32, v);
+    }
+
+    public void setFlags(int flags) {
+        Le.put16(raw, 0x12, flags);
+    }
+
+    /** The raw descriptor bytes (a copy). */
+    public byte[] toBytes() {
+        return raw.clone();
+    }
+
+    /** Replaces the raw bytes with {@code bytes} (same size), e.g. to roll back an in-memory change. */
+    public void restore(byte[] bytes) {
+        if (bytes.length != raw.length) {
+            throw new IllegalArgumentException("descriptor is " + raw.length + " bytes");
+        }
+        System.arraycopy(bytes, 0, raw, 0, raw.length);
+    }
 }

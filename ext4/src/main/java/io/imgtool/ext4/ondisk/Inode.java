@@ -309,4 +309,136 @@ public final class Inode {
         System.arraycopy(raw, off, b, 0, len);
         return b;
     }
+
+    // ---- writer (issue 5): setters write through to the raw bytes --------------------------------
+
+    /** A new all-zero inode of {@code inodeSize} bytes. */
+    public static Inode blank(int inodeSize) {
+        return new Inode(new byte[inodeSize]);
+    }
+
+    /** A modifiable copy. */
+    public Inode copy() {
+        return new Inode(raw.clone());
+    }
+
+    public void setMode(int mode) {
+        Le.put16(raw, 0x0, mode);
+    }
+
+    public void setUid(long uid) {
+        Le.put16(raw, 0x2, (int) uid);
+        Le.put16(raw, 0x78, (int) (uid >>> 16));
+    }
+
+    public void setGid(long gid) {
+        Le.put16(raw, 0x18, (int) gid);
+        Le.put16(raw, 0x7A, (int) (gid >>> 16));
+    }
+
+    public void setSize(long size) {
+        Le.put32(raw, 0x4, size);
+        Le.put32(raw, 0x6C, size >>> 32);
+    }
+
+    public void setLinksCount(int n) {
+        Le.put16(raw, 0x1A, n);
+    }
+
+    public void setFlags(int flags) {
+        Le.put32(raw, 0x20, flags);
+    }
+
+    public void setGeneration(long g) {
+        Le.put32(raw, 0x64, g);
+    }
+
+    public void setDtime(long t) {
+        Le.put32(raw, 0x14, t);
+    }
+
+    public void setFileAcl(long block) {
+        Le.put32(raw, 0x68, block);
+        Le.put16(raw, 0x76, (int) (block >>> 32));
+    }
+
+    public void setExtraIsize(int n) {
+        if (raw.length > GOOD_OLD_SIZE) {
+            Le.put16(raw, 0x80, n);
+        }
+    }
+
+    /**
+     * Sets the allocated space in 512-byte units (i_blocks_lo and, with huge_file, l_i_blocks_high).
+     * Values that need the HUGE_FILE flag (2^48 sectors and more) are refused.
+     */
+    public void setBlocks512(long v, boolean hugeFileFeature) {
+        long max = hugeFileFeature ? (1L << 48) - 1 : 0xffffffffL;
+        if (v < 0 || v > max) {
+            throw new IllegalArgumentException("i_blocks " + v + " out of range");
+        }
+        Le.put32(raw, 0x1C, v);
+        if (hugeFileFeature) {
+            Le.put16(raw, 0x74, (int) (v >>> 32));
+        }
+        setFlags(flags() & ~FL_HUGE_FILE);
+    }
+
+    /** Replaces i_block (60 bytes). */
+    public void setBlockArea(byte[] b) {
+        if (b.length != BLOCK_SIZE) {
+            throw new IllegalArgumentException("i_block is 60 bytes");
+        }
+        System.arraycopy(b, 0, raw, BLOCK_OFFSET, BLOCK_SIZE);
+    }
+
+    public void setBlockWord(int index, long v) {
+        Le.put32(raw, BLOCK_OFFSET + 4 * index, v);
+    }
+
+    /** Stores a device number in the new encoding (i_block[1]), as the kernel writes large numbers. */
+    public void setDevice(int major, int minor) {
+        setBlockWord(0, 0);
+        setBlockWord(1, 0);
+        setBlockWord(2, 0);
+        if (major < 256 && minor < 256) {
+            setBlockWord(0, (long) major << 8 | minor); // old encoding, what the kernel uses when it fits
+        } else {
+            setBlockWord(1, (minor & 0xff) | ((long) (major & 0xfff) << 8) | ((long) (minor & ~0xff) << 12));
+        }
+    }
+
+    /** Encodes an instant: seconds (low 32 bits) and, when the inode has room, the extra word. */
+    private void setTime(int off, int extraOff, Instant t) {
+        long sec = t.getEpochSecond();
+        Le.put32(raw, off, sec);
+        if (extraOff > 0 && hasExtraField(extraOff, 4)) {
+            long epoch = ((sec - (int) sec) >> 32) & 3;
+            Le.put32(raw, extraOff, ((long) t.getNano() << 2) | epoch);
+        }
+    }
+
+    public void setAtime(Instant t) {
+        setTime(0x8, 0x8C, t);
+    }
+
+    public void setCtime(Instant t) {
+        setTime(0xC, 0x84, t);
+    }
+
+    public void setMtime(Instant t) {
+        setTime(0x10, 0x88, t);
+    }
+
+    /** Sets the creation time when the inode has room for it (no-op otherwise). */
+    public void setCrtime(Instant t) {
+        if (hasExtraField(0x90, 4)) {
+            setTime(0x90, 0x94, t);
+        }
+    }
+
+    /** Copies {@code b} into the raw inode at {@code off}. */
+    public void putBytes(int off, byte[] b) {
+        System.arraycopy(b, 0, raw, off, b.length);
+    }
 }

@@ -26,6 +26,13 @@ public final class JournalChecksums {
         return crc & 0xffffffffL;
     }
 
+    /** Sets s_checksum when the journal has csum v2/v3 (writer, issue 5). */
+    public static void setSuperblock(JournalSuperblock js) {
+        if (js.hasCsumV2or3()) {
+            js.setChecksum(superblock(js));
+        }
+    }
+
     public static boolean verifySuperblock(JournalSuperblock js) {
         return !js.hasCsumV2or3() || superblock(js) == js.checksum();
     }

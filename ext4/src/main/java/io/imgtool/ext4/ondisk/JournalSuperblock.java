@@ -143,4 +143,23 @@ public final class JournalSuperblock {
         }
         return hasIncompat(INCOMPAT_64BIT) ? sz : sz - 4;
     }
+
+    // ---- writer (issue 5) -------------------------------------------------------------------------
+
+    public void setSequence(long seq) {
+        Le.putBe32(raw, 0x18, seq);
+    }
+
+    public void setStart(long block) {
+        Le.putBe32(raw, 0x1C, block);
+    }
+
+    public void setErrno(int errno) {
+        Le.putBe32(raw, 0x20, errno);
+    }
+
+    /** A copy of the raw 1024 bytes. */
+    public byte[] toBytes() {
+        return raw.clone();
+    }
 }

@@ -502,4 +502,112 @@ public final class Superblock {
     public static final int MKFS_TIME = 0x108;
     public static final int FIRST_ERROR_TIME = 0x198;
     public static final int LAST_ERROR_TIME = 0x1CC;
+
+    // ---- writer (issue 5): setters write through to the raw bytes --------------------------------
+
+    public void setFreeBlocksCount(long v) {
+        Le.put32(raw, 0xC, v);
+        if (is64Bit()) {
+            Le.put32(raw, 0x158, v >>> 32);
+        }
+    }
+
+    public void setFreeInodesCount(long v) {
+        Le.put32(raw, 0x10, v);
+    }
+
+    public void setState(int v) {
+        Le.put16(raw, 0x3A, v);
+    }
+
+    public void setMountCount(int v) {
+        Le.put16(raw, 0x34, v);
+    }
+
+    public void setFeatureCompat(int v) {
+        Le.put32(raw, 0x5C, v);
+    }
+
+    public void setFeatureIncompat(int v) {
+        Le.put32(raw, 0x60, v);
+    }
+
+    public void setFeatureRoCompat(int v) {
+        Le.put32(raw, 0x64, v);
+    }
+
+    public void setUuid(byte[] uuid16) {
+        System.arraycopy(uuid16, 0, raw, 0x68, 16);
+    }
+
+    /** s_volume_name: at most 16 bytes, NUL-padded. */
+    public void setVolumeName(byte[] name) {
+        if (name.length > 16) {
+            throw new IllegalArgumentException("volume name longer than 16 bytes");
+        }
+        java.util.Arrays.fill(raw, 0x78, 0x78 + 16, (byte) 0);
+        System.arraycopy(name, 0, raw, 0x78, name.length);
+    }
+
+    /** s_last_mounted: at most 64 bytes, NUL-padded. */
+    public void setLastMounted(byte[] path) {
+        if (path.length > 64) {
+            throw new IllegalArgumentException("last-mounted path longer than 64 bytes");
+        }
+        java.util.Arrays.fill(raw, 0x88, 0x88 + 64, (byte) 0);
+        System.arraycopy(path, 0, raw, 0x88, path.length);
+    }
+
+    public void setLastOrphan(long ino) {
+        Le.put32(raw, 0xE8, ino);
+    }
+
+    public void setChecksumSeedField(long seed) {
+        Le.put32(raw, 0x270, seed);
+    }
+
+    /** s_block_group_nr: the group a (backup) superblock copy lives in. */
+    public int blockGroupNr() {
+        return Le.u16(raw, 0x5A);
+    }
+
+    public void setBlockGroupNr(int group) {
+        Le.put16(raw, 0x5A, group);
+    }
+
+    /** Sets a time field and its _hi byte (offsets as {@link #WTIME} etc.). */
+    public void setTime(int off, long epochSeconds) {
+        int hi = switch (off) {
+            case MTIME -> 0x275;
+            case WTIME -> 0x274;
+            case LASTCHECK -> 0x277;
+            case MKFS_TIME -> 0x276;
+            case FIRST_ERROR_TIME -> 0x278;
+            case LAST_ERROR_TIME -> 0x279;
+            default -> throw new IllegalArgumentException("not a superblock time field: " + off);
+        };
+        Le.put32(raw, off, epochSeconds);
+        Le.put8(raw, hi, (int) (epochSeconds >>> 32));
+    }
+
+    /**
+     * Clears the recorded error state: the ERROR bit of s_state, s_error_count and the first/last
+     * error records (time, inode, block, function, line, errcode).
+     */
+    public void clearErrors() {
+        setState(state() & ~STATE_ERROR);
+        java.util.Arrays.fill(raw, 0x194, 0x200, (byte) 0); // s_error_count .. s_last_error_func
+        Le.put8(raw, 0x278, 0);
+        Le.put8(raw, 0x279, 0);
+        Le.put8(raw, 0x27A, 0); // s_first_error_errcode
+        Le.put8(raw, 0x27B, 0); // s_last_error_errcode
+    }
+
+    /** Replaces all 1024 bytes (a copy is taken), e.g. to roll back an in-memory change. */
+    public void restore(byte[] bytes) {
+        if (bytes.length != SIZE) {
+            throw new IllegalArgumentException("superblock is " + SIZE + " bytes");
+        }
+        System.arraycopy(bytes, 0, raw, 0, SIZE);
+    }
 }

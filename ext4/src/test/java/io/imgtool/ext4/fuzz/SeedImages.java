@@ -135,6 +135,53 @@ final class SeedImages {
         }
     }
 
+    /**
+     * Opens the (possibly damaged) image for writing and changes it through the FileSystem: creates,
+     * writes, truncates, renames, deletes, sets attributes in every directory it can list. Only
+     * IOExceptions and their NIO/unchecked wrappers may escape; anything else is a bug.
+     */
+    static void openAndChange(MemoryDevice dev) {
+        try (Ext4Volume vol = Ext4Volume.open(dev, Ext4Options.builder().writable(true).randomSeed(1).build())) {
+            FileSystem fs = vol.fileSystem();
+            Deque<Path> todo = new ArrayDeque<>();
+            todo.push(fs.getPath("/"));
+            int visited = 0;
+            int n = 0;
+            while (!todo.isEmpty() && visited++ < 200) {
+                Path p = todo.pop();
+                try {
+                    Ext4FileAttributes a = Files.readAttributes(p, Ext4FileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+                    if (a.isDirectory()) {
+                        try (DirectoryStream<Path> ds = Files.newDirectoryStream(p)) {
+                            for (Path c : ds) {
+                                todo.push(c);
+                            }
+                        }
+                        Path f = p.resolve("fuzz-" + n++);
+                        Files.write(f, new byte[5000]);
+                        Files.createDirectory(p.resolve("fuzzdir-" + n++));
+                        Files.move(f, p.resolve("moved-" + n++));
+                    } else if (a.isRegularFile()) {
+                        try (SeekableByteChannel ch = Files.newByteChannel(p, java.nio.file.StandardOpenOption.WRITE)) {
+                            ch.position(3000).write(ByteBuffer.wrap(new byte[9000]));
+                            ch.truncate(100);
+                        }
+                        Files.setAttribute(p, "unix:mode", 0600);
+                        Files.getFileAttributeView(p, Ext4XattrView.class).write("user.fuzz", new byte[300]);
+                        Files.delete(p);
+                    } else {
+                        Files.delete(p);
+                    }
+                } catch (IOException | UncheckedIOException | DirectoryIteratorException e) {
+                    // refused or damaged: the next path
+                }
+            }
+            vol.flush();
+        } catch (IOException | UncheckedIOException | DirectoryIteratorException e) {
+            // corrupt input is reported this way
+        }
+    }
+
     private static void walk(FileSystem fs) {
         Deque<Path> todo = new ArrayDeque<>();
         todo.push(fs.getPath("/"));
