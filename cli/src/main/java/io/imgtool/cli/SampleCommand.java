@@ -6,6 +6,8 @@ import io.imgtool.core.RawFileDevice;
 import io.imgtool.core.Sizes;
 import io.imgtool.qcow2.Qcow2Image;
 import io.imgtool.qcow2.Qcow2Options;
+import io.imgtool.sysprep.sample.SampleGuestImage;
+import io.imgtool.sysprep.sample.UsedGuestTree;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -21,14 +23,27 @@ import picocli.CommandLine.Parameters;
  */
 @Command(name = "sample", mixinStandardHelpOptions = true,
         description = {"Write a deterministic sample disk image to try imgtool on: text-like and random data, "
-                + "zero runs and holes. Same seed, same bytes."})
+                + "zero runs and holes. Same seed, same bytes.",
+                "With --guest: a used guest disk instead (GPT: BIOS boot and a root ext4 holding a used Debian 12 "
+                        + "or RHEL 9 guest with logs, history, leases, SSH host keys, cloud-init state and link "
+                        + "traps), made with imgtool's own GPT and mkfs; the input for trying `imgtool seal`."})
 public final class SampleCommand implements Callable<Integer> {
 
     @Option(names = {"-O", "--output-format"}, defaultValue = "qcow2", description = "qcow2 (default) or raw.")
     String format;
 
-    @Option(names = "--size", defaultValue = "512M", description = "Virtual size (default 512M).")
+    @Option(names = "--size", description = "Virtual size (default 512M; 1G with --guest).")
     String size;
+
+    @Option(names = "--guest", description = "Write a used guest disk (see above).")
+    boolean guest;
+
+    @Option(names = "--flavour", defaultValue = "debian",
+            description = "With --guest: debian (Debian 12, default) or rhel (RHEL 9).")
+    String flavour;
+
+    @Option(names = "--no-cloud-init", description = "With --guest: a guest without cloud-init.")
+    boolean noCloudInit;
 
     @Option(names = "--seed", defaultValue = "1", description = "Seed of the content (default 1).")
     long seed;
@@ -47,7 +62,13 @@ public final class SampleCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        long bytes = Sizes.parse(size);
+        if (!"qcow2".equals(format) && !"raw".equals(format)) {
+            throw ImageException.invalidArgument("--output-format must be qcow2 or raw, not '" + format + "'");
+        }
+        if (guest) {
+            return guest();
+        }
+        long bytes = Sizes.parse(size == null ? "512M" : size);
         if (bytes < (16 << 20)) {
             throw ImageException.invalidArgument("sample size must be at least 16M");
         }
@@ -57,6 +78,18 @@ public final class SampleCommand implements Callable<Integer> {
             dev.flush();
         }
         System.err.println("wrote sample image " + out + " (" + Sizes.human(bytes) + " virtual)");
+        return ExitCodes.OK;
+    }
+
+    private int guest() throws java.io.IOException {
+        UsedGuestTree tree = switch (flavour) {
+            case "debian" -> UsedGuestTree.debian();
+            case "rhel" -> UsedGuestTree.rhel();
+            default -> throw ImageException.invalidArgument("--flavour must be debian or rhel, not '" + flavour + "'");
+        };
+        long bytes = Sizes.parse(size == null ? "1G" : size);
+        SampleGuestImage.of(tree.cloudInit(!noCloudInit)).size(bytes).qcow2(!"raw".equals(format)).write(out);
+        System.err.println("wrote sample " + flavour + " guest " + out + " (" + Sizes.human(bytes) + " virtual)");
         return ExitCodes.OK;
     }
 

@@ -3,7 +3,7 @@ package io.imgtool.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.imgtool.core.Json;
-import io.imgtool.testdata.UsedGuest;
+import io.imgtool.sysprep.sample.UsedGuestTree;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
@@ -49,7 +49,7 @@ class SealCommandTest {
     @Test
     void sealsAGuestDirectoryWithCustomisationInOrderAndDryRun() throws Exception {
         Path root = Files.createDirectories(tmp.resolve("guest"));
-        UsedGuest.debian().build(root);
+        UsedGuestTree.debian().build(root);
         Run dry = run("seal", "--guest-dir", root.toString(), "--dry-run", "--json");
         assertThat(dry.exit()).as(dry.err()).isZero();
         assertThat(Files.exists(root.resolve("var/log/syslog"))).isTrue();

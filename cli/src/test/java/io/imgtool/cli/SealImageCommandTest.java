@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.imgtool.core.Json;
 import io.imgtool.testdata.ReferenceTools;
-import io.imgtool.testdata.UsedGuest;
+import io.imgtool.sysprep.sample.UsedGuestTree;
 import java.io.RandomAccessFile;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -27,7 +27,7 @@ class SealImageCommandTest {
     static void image() throws Exception {
         ReferenceTools.require("mkfs.ext4");
         Path root = Files.createDirectories(tmp.resolve("tree"));
-        UsedGuest.debian().build(root);
+        UsedGuestTree.debian().build(root);
         Files.writeString(root.resolve("etc/fstab"), "/dev/vda / ext4 defaults 0 1\n");
         image = tmp.resolve("guest.img");
         ReferenceTools.runOk("mkfs.ext4", "-q", "-F", "-U", "0f0e0d0c-0b0a-4908-8706-050403020100", "-d", root.toString(),

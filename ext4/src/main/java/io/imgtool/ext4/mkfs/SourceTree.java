@@ -99,11 +99,14 @@ final class SourceTree {
 
     private static final String UNIX_ATTRS = "unix:mode,uid,gid,nlink,rdev,ctime,lastModifiedTime,lastAccessTime,"
             + "size,fileKey,isDirectory,isSymbolicLink,isRegularFile";
+    /** Other filesystems (jimfs) also give the owner principals, whose names may carry the numeric ids. */
+    private static final String UNIX_ATTRS_OWNERS = UNIX_ATTRS + ",owner,group";
 
     private Read read(Path p, String rel) throws IOException {
         Map<String, Object> unix;
         try {
-            unix = Files.readAttributes(p, UNIX_ATTRS, NOFOLLOW);
+            unix = Files.readAttributes(p, p.getFileSystem() == java.nio.file.FileSystems.getDefault()
+                    ? UNIX_ATTRS : UNIX_ATTRS_OWNERS, NOFOLLOW);
         } catch (UnsupportedOperationException | IllegalArgumentException e) {
             unix = null;
         } catch (NoSuchFileException e) {
@@ -152,15 +155,35 @@ final class SourceTree {
             return new Read(0, 0, false, 0, 0, 0, 0, null, null, null, 0, null, null, null,
                     "special file whose type the source filesystem does not tell");
         }
-        int perm = unix != null && unix.get("mode") instanceof Integer m ? m & 07777 : posixPerms(p, type);
-        long uid = unix != null ? ((Number) unix.getOrDefault("uid", 0)).longValue() & 0xFFFFFFFFL : 0;
-        long gid = unix != null ? ((Number) unix.getOrDefault("gid", 0)).longValue() & 0xFFFFFFFFL : 0;
+        // Symbolic links are 0777 on Linux whatever the source says (jimfs gives them its file default).
+        int perm = type == 0xA000 ? 0777
+                : unix != null && unix.get("mode") instanceof Integer m ? m & 07777 : posixPerms(p, type);
+        long uid = unix != null ? id(unix.get("owner"), unix.getOrDefault("uid", 0)) : 0;
+        long gid = unix != null ? id(unix.get("group"), unix.getOrDefault("gid", 0)) : 0;
         long nlink = unix != null && unix.get("nlink") instanceof Number x ? x.longValue() : 2;
         long rdev = unix != null && unix.get("rdev") instanceof Number r ? r.longValue() : 0;
         FileTime ct = unix != null && unix.get("ctime") instanceof FileTime c ? c : mt;
         byte[] link = type == 0xA000 ? Names.encode(Files.readSymbolicLink(p).toString()) : null;
         Map<String, byte[]> x = xattrs.read(p, rel);
         return new Read(type, perm, unix != null, uid, gid, nlink, rdev, mt, at, ct, size, key, link, x, null);
+    }
+
+    /**
+     * A numeric owner: the principal's name when it is a number (a host user without a passwd
+     * entry, or a jimfs tree whose owners were set by numeric name; jimfs's own uid is a counter),
+     * else the view's id.
+     */
+    private static long id(Object principal, Object viewId) {
+        if (principal instanceof java.security.Principal pr) {
+            String name = pr.getName();
+            if (!name.isEmpty() && name.length() <= 10 && name.chars().allMatch(c -> c >= '0' && c <= '9')) {
+                long v = Long.parseLong(name);
+                if (v <= 0xFFFFFFFFL) {
+                    return v;
+                }
+            }
+        }
+        return ((Number) viewId).longValue() & 0xFFFFFFFFL;
     }
 
     /** Applies what was read to {@code n}; false when the file is left out. Runs in tree order. */

@@ -2,7 +2,6 @@ package io.imgtool.sysprep.inspect;
 
 import io.imgtool.core.BlockDevice;
 import io.imgtool.core.Extent;
-import io.imgtool.core.UnsupportedFeatureException;
 import io.imgtool.ext4.Ext4Options;
 import io.imgtool.ext4.Ext4Volume;
 import io.imgtool.gpt.FilesystemProbe;
@@ -13,7 +12,8 @@ import java.util.Set;
 
 /**
  * An ext2/3/4 filesystem of the guest through imgtool's ext4 engine. Read-only volumes use the read
- * engine (a dirty journal is replayed in memory); writable ones need the ext4 writer.
+ * engine (a dirty journal is replayed in memory); writable ones go through the ext4 writer, which
+ * replays a dirty journal on the device before it writes.
  */
 public final class Ext4GuestVolume implements GuestVolume {
 
@@ -40,11 +40,8 @@ public final class Ext4GuestVolume implements GuestVolume {
         if (!TYPES.contains(probe.type())) {
             return null;
         }
-        if (writable) {
-            throw new UnsupportedFeatureException(probe.type() + " filesystem", "writing",
-                    "the ext4 writer is not part of this build yet; only --dry-run can seal an image");
-        }
-        return new Ext4GuestVolume(device, Ext4Volume.open(device, Ext4Options.defaults()), probe.type(), false);
+        Ext4Options options = writable ? Ext4Options.builder().writable(true).build() : Ext4Options.defaults();
+        return new Ext4GuestVolume(device, Ext4Volume.open(device, options), probe.type(), writable);
     }
 
     /** The engine's volume. */
@@ -102,6 +99,31 @@ public final class Ext4GuestVolume implements GuestVolume {
     public boolean hasErrors() {
         io.imgtool.ext4.ondisk.Superblock sb = volume.superblock();
         return (sb.state() & io.imgtool.ext4.ondisk.Superblock.STATE_ERROR) != 0 || sb.errorCount() > 0;
+    }
+
+    @Override
+    public void setLabel(String label) throws IOException {
+        volume.setLabel(label);
+    }
+
+    @Override
+    public void checkLabel(String label) throws IOException {
+        Ext4Volume.checkLabel(label);
+    }
+
+    @Override
+    public void setUuid(java.util.UUID uuid) throws IOException {
+        volume.setUuid(uuid);
+    }
+
+    @Override
+    public boolean scrubFile(java.nio.file.Path file) throws IOException {
+        return volume.scrubFile(file);
+    }
+
+    @Override
+    public void resetMountState() throws IOException {
+        volume.resetMountState();
     }
 
     @Override

@@ -27,10 +27,7 @@ import java.util.Set;
  * {@link #rhel()} (RHEL 9 with dnf and ifcfg files). The content is fixed: the same tree every time.
  * Entries are written in order and links last, so building never writes through a link.
  *
- * <p>This is the generator behind {@code imgtool sample --guest} (the sample image builder), in main
- * code. The test fixture {@code io.imgtool.testdata.UsedGuest} builds the same tree for modules that
- * cannot depend on this one (testdata sits below every module); {@code UsedGuestTreeTest} keeps the
- * two identical.
+ * <p>The generator behind {@code imgtool sample --guest} and the tests' used guest.
  */
 public final class UsedGuestTree {
 

@@ -13,7 +13,7 @@ import io.imgtool.sysprep.Selection;
 import io.imgtool.sysprep.SysprepOptions;
 import io.imgtool.sysprep.SysprepReport;
 import io.imgtool.testdata.ReferenceTools;
-import io.imgtool.testdata.UsedGuest;
+import io.imgtool.sysprep.sample.UsedGuestTree;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -38,7 +38,7 @@ class GuestInspectTest {
         for (String t : List.of("sgdisk", "sfdisk", "mkfs.ext4", "mkfs.vfat", "mkswap", "qemu-img")) {
             ReferenceTools.require(t);
         }
-        gpt = TestImages.gptMulti(Files.createDirectories(dir.resolve("gpt")), UsedGuest.debian());
+        gpt = TestImages.gptMulti(Files.createDirectories(dir.resolve("gpt")), UsedGuestTree.debian());
     }
 
     @Test
@@ -58,7 +58,7 @@ class GuestInspectTest {
             assertThat(i.os().family()).isEqualTo(OsFamily.DEBIAN);
             assertThat(i.os().versionId()).isEqualTo("12");
             assertThat(i.hostname()).isEqualTo("template-host");
-            assertThat(i.machineId()).isEqualTo(UsedGuest.MACHINE_ID);
+            assertThat(i.machineId()).isEqualTo(UsedGuestTree.MACHINE_ID);
             assertThat(i.cloudInit().installed()).isTrue();
             assertThat(i.cloudInit().hasRun()).isTrue();
             assertThat(i.cloudInit().instanceId()).isEqualTo("i-0123456789abcdef");
@@ -94,7 +94,7 @@ class GuestInspectTest {
 
     @Test
     void mbrDisk() throws Exception {
-        Path img = TestImages.mbr(Files.createDirectories(dir.resolve("mbr")), UsedGuest.rhel());
+        Path img = TestImages.mbr(Files.createDirectories(dir.resolve("mbr")), UsedGuestTree.rhel());
         try (BlockDevice disk = DiskImage.open(img, false); Guest g = Guest.open(disk, Guest.Options.builder().build())) {
             GuestInspection i = g.inspection();
             assertThat(i.scheme()).isEqualTo("mbr");
@@ -111,7 +111,7 @@ class GuestInspectTest {
 
     @Test
     void bareFilesystemRawAndQcow2() throws Exception {
-        Path raw = TestImages.bare(Files.createDirectories(dir.resolve("bare")), UsedGuest.debian());
+        Path raw = TestImages.bare(Files.createDirectories(dir.resolve("bare")), UsedGuestTree.debian());
         Path qcow2 = dir.resolve("bare/bare.qcow2");
         ReferenceTools.runOk("qemu-img", "convert", "-f", "raw", "-O", "qcow2", raw.toString(), qcow2.toString());
         for (Path img : List.of(raw, qcow2)) {
@@ -147,7 +147,7 @@ class GuestInspectTest {
 
     @Test
     void anFstabEntryNamingAMissingPartitionIsAClearError() throws Exception {
-        Path img = TestImages.missingPartition(Files.createDirectories(dir.resolve("missing")), UsedGuest.debian());
+        Path img = TestImages.missingPartition(Files.createDirectories(dir.resolve("missing")), UsedGuestTree.debian());
         try (BlockDevice disk = DiskImage.open(img, false)) {
             assertThatThrownBy(() -> Guest.inspect(disk))
                     .isInstanceOf(ImageFormatException.class)

@@ -1,7 +1,7 @@
 package io.imgtool.sysprep.inspect;
 
 import io.imgtool.testdata.ReferenceTools;
-import io.imgtool.testdata.UsedGuest;
+import io.imgtool.sysprep.sample.UsedGuestTree;
 import java.io.IOException;
 import java.io.RandomAccessFile;
 import java.nio.channels.FileChannel;
@@ -13,7 +13,7 @@ import java.util.List;
 import java.util.stream.Stream;
 
 /**
- * Small guest disk images of a {@link UsedGuest} tree made by the reference tools (sgdisk, sfdisk,
+ * Small guest disk images of a {@link UsedGuestTree} tree made by the reference tools (sgdisk, sfdisk,
  * mkfs.ext4 -d, mkfs.vfat, mkswap), with fixed UUIDs: a GPT disk whose fstab assembles the guest from
  * five partitions, an MBR disk, a bare filesystem, and a disk whose fstab names a missing partition.
  */
@@ -35,7 +35,7 @@ public final class TestImages {
      * PARTUUID), 5 /home ext4 (16 MiB, LABEL=home), 6 swap (8 MiB, PARTLABEL=swap), 8 MiB unpartitioned
      * before partition 6; fstab also names a tmpfs and a missing nofail filesystem.
      */
-    public static Path gptMulti(Path dir, UsedGuest guest) throws IOException {
+    public static Path gptMulti(Path dir, UsedGuestTree guest) throws IOException {
         Path root = dir.resolve("root");
         Path var = dir.resolve("var");
         Path home = dir.resolve("home");
@@ -76,7 +76,7 @@ public final class TestImages {
     }
 
     /** MBR: one 0x83 partition from 1 MiB, the root ext4 (fstab names it /dev/sda1). */
-    public static Path mbr(Path dir, UsedGuest guest) throws IOException {
+    public static Path mbr(Path dir, UsedGuestTree guest) throws IOException {
         Path root = dir.resolve("mbr-root");
         Files.createDirectories(root);
         guest.build(root);
@@ -90,7 +90,7 @@ public final class TestImages {
     }
 
     /** A bare ext4 filesystem (no partition table), fstab naming /dev/vda. */
-    public static Path bare(Path dir, UsedGuest guest) throws IOException {
+    public static Path bare(Path dir, UsedGuestTree guest) throws IOException {
         Path root = dir.resolve("bare-root");
         Files.createDirectories(root);
         guest.build(root);
@@ -101,7 +101,7 @@ public final class TestImages {
     }
 
     /** GPT with one root partition whose fstab mounts /srv from a UUID the image lacks (no nofail). */
-    public static Path missingPartition(Path dir, UsedGuest guest) throws IOException {
+    public static Path missingPartition(Path dir, UsedGuestTree guest) throws IOException {
         Path root = dir.resolve("missing-root");
         Files.createDirectories(root);
         guest.build(root);

@@ -25,7 +25,7 @@ import io.imgtool.sysprep.ops.customize.Stamp;
 import io.imgtool.sysprep.ops.customize.Upload;
 import io.imgtool.sysprep.ops.customize.WriteFile;
 import io.imgtool.testdata.GuestTree;
-import io.imgtool.testdata.UsedGuest;
+import io.imgtool.sysprep.sample.UsedGuestTree;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -58,7 +58,7 @@ class CustomizeTest {
 
     static Path debian() throws IOException {
         Path root = TestRoots.jimfs();
-        UsedGuest.debian().build(root);
+        UsedGuestTree.debian().build(root);
         return root;
     }
 
@@ -96,13 +96,13 @@ class CustomizeTest {
         assertThat(read(deb, "/etc/hosts")).contains("127.0.0.1\tlocalhost\n127.0.1.1\tweb1.example.net web1\n")
                 .doesNotContain("template-host");
         Path rhel = TestRoots.jimfs();
-        UsedGuest.rhel().build(rhel);
+        UsedGuestTree.rhel().build(rhel);
         customize(rhel, Hostname.parse("db2"));
         assertThat(read(rhel, "/etc/hostname")).isEqualTo("db2\n");
         assertThat(read(rhel, "/etc/hosts")).contains("192.0.2.10\tdb2 db2\n").doesNotContain("127.0.1.1");
         // A Debian guest without the 127.0.1.1 line gets one, after localhost.
         Path bare = TestRoots.jimfs();
-        UsedGuest.debian().build(bare);
+        UsedGuestTree.debian().build(bare);
         Files.writeString(bare.resolve("etc/hosts"), "127.0.0.1 localhost\n::1 localhost\n");
         customize(bare, Hostname.parse("n1"));
         assertThat(read(bare, "/etc/hosts")).isEqualTo("127.0.0.1 localhost\n127.0.1.1\tn1\n::1 localhost\n");
@@ -193,7 +193,7 @@ class CustomizeTest {
                 .options(SysprepOptions.builder().machineId(MachineIdMode.UNINITIALIZED).build()).run();
         assertThat(read(root, "/etc/machine-id")).isEqualTo("uninitialized\n");
         Path rhel = TestRoots.jimfs();
-        UsedGuest.rhel().build(rhel);
+        UsedGuestTree.rhel().build(rhel);
         Sysprep.builder().root(rhel).selection(Selection.defaults().operations("machine-id,customize")).run();
         assertThat(read(rhel, "/etc/machine-id")).isEmpty();
         assertThat(Files.exists(rhel.resolve("var/lib/dbus/machine-id"), LinkOption.NOFOLLOW_LINKS)).isFalse();

@@ -10,7 +10,7 @@ import io.imgtool.sysprep.Sysprep;
 import io.imgtool.sysprep.SysprepOptions;
 import io.imgtool.sysprep.SysprepReport;
 import io.imgtool.testdata.ReferenceTools;
-import io.imgtool.testdata.UsedGuest;
+import io.imgtool.sysprep.sample.UsedGuestTree;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -40,8 +40,8 @@ class Ext4SealTest {
     }
 
     @ParameterizedTest
-    @EnumSource(UsedGuest.Flavour.class)
-    void defaultOperationsOnExt4(UsedGuest.Flavour f) throws IOException {
+    @EnumSource(UsedGuestTree.Flavour.class)
+    void defaultOperationsOnExt4(UsedGuestTree.Flavour f) throws IOException {
         ReferenceTools.require("mkfs.ext4");
         ReferenceTools.require("debugfs");
         Path work = Path.of(System.getProperty("java.io.tmpdir"), "ext4-seal-" + f);
@@ -49,7 +49,7 @@ class Ext4SealTest {
             ReferenceTools.runOk("rm", "-rf", work.toString());
         }
         Path tree = Files.createDirectories(work.resolve("tree"));
-        UsedGuest g = f == UsedGuest.Flavour.DEBIAN ? UsedGuest.debian() : UsedGuest.rhel();
+        UsedGuestTree g = f == UsedGuestTree.Flavour.DEBIAN ? UsedGuestTree.debian() : UsedGuestTree.rhel();
         g.build(tree);
         Path img = work.resolve("guest.img");
         ReferenceTools.runOk("mkfs.ext4", "-q", "-F", "-d", tree.toString(), img.toString(), "64M");

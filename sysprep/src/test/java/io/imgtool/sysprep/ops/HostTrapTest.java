@@ -12,7 +12,7 @@ import io.imgtool.sysprep.TestRoots;
 import io.imgtool.sysprep.ops.customize.Delete;
 import io.imgtool.sysprep.ops.customize.WriteFile;
 import io.imgtool.testdata.GuestTree;
-import io.imgtool.testdata.UsedGuest;
+import io.imgtool.sysprep.sample.UsedGuestTree;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
@@ -44,7 +44,7 @@ class HostTrapTest {
         Files.writeString(outside.resolve("sub/.bash_history"), "host history\n");
         Files.writeString(outside.resolve("ssh_host_rsa_key"), "host key\n");
         root = TestRoots.host(tmp);
-        UsedGuest.debian().cloudInit(false).build(root);
+        UsedGuestTree.debian().cloudInit(false).build(root);
         String abs = outside.toAbsolutePath().toString();
         Files.createSymbolicLink(root.resolve("tmp/abs-host"), outside.toAbsolutePath());
         Files.createSymbolicLink(root.resolve("var/tmp/abs-file"), outside.resolve("passwd").toAbsolutePath());

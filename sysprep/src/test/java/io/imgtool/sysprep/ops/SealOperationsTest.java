@@ -12,7 +12,7 @@ import io.imgtool.sysprep.SysprepOptions;
 import io.imgtool.sysprep.SysprepReport;
 import io.imgtool.sysprep.TestRoots;
 import io.imgtool.testdata.GuestTree;
-import io.imgtool.testdata.UsedGuest;
+import io.imgtool.sysprep.sample.UsedGuestTree;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -35,14 +35,14 @@ import org.junit.jupiter.params.provider.MethodSource;
 /** Every operation on used Debian and RHEL trees (jimfs): what goes, what stays, idempotence, dry run. */
 class SealOperationsTest {
 
-    static Path guest(UsedGuest g) throws IOException {
+    static Path guest(UsedGuestTree g) throws IOException {
         Path root = TestRoots.jimfs();
         g.build(root);
         return root;
     }
 
-    static UsedGuest flavour(UsedGuest.Flavour f) {
-        return f == UsedGuest.Flavour.DEBIAN ? UsedGuest.debian() : UsedGuest.rhel();
+    static UsedGuestTree flavour(UsedGuestTree.Flavour f) {
+        return f == UsedGuestTree.Flavour.DEBIAN ? UsedGuestTree.debian() : UsedGuestTree.rhel();
     }
 
     static SysprepReport seal(Path root) throws IOException {
@@ -62,7 +62,7 @@ class SealOperationsTest {
             "/var/lib/cloud/instances", "/var/lib/cloud/instance", "/var/lib/cloud/sem/config_scripts_per_once.once",
             "/var/lib/cloud/data/instance-id", "/var/log/cloud-init.log", "/var/log/cloud-init-output.log",
             "/var/log/wtmp", "/var/log/btmp", "/var/log/lastlog", "/var/log/faillog",
-            "/var/log/journal/" + UsedGuest.MACHINE_ID, "/var/lib/systemd/random-seed", "/var/lib/logrotate.status",
+            "/var/log/journal/" + UsedGuestTree.MACHINE_ID, "/var/lib/systemd/random-seed", "/var/lib/logrotate.status",
             "/var/cache/man/index.db", "/etc/passwd-", "/etc/group-", "/etc/shadow-", "/etc/subuid-",
             "/tmp/build.log", "/tmp/.hidden-lock", "/tmp/.X11-unix", "/tmp/tmp.Xy12ab",
             "/var/tmp/systemd-private-0123-chronyd.service-abc", "/var/tmp/cloud-init",
@@ -79,13 +79,13 @@ class SealOperationsTest {
             "/root/.ssh/authorized_keys", "/tmp", "/var/tmp", "/var/log", "/etc/machine-id", "/home/alice/.profile");
 
     @ParameterizedTest
-    @EnumSource(UsedGuest.Flavour.class)
-    void defaultSealRemovesWhatMakesAMachineUniqueAndKeepsTheRest(UsedGuest.Flavour f) throws IOException {
+    @EnumSource(UsedGuestTree.Flavour.class)
+    void defaultSealRemovesWhatMakesAMachineUniqueAndKeepsTheRest(UsedGuestTree.Flavour f) throws IOException {
         Path root = guest(flavour(f));
         String passwd = read(root, "/etc/passwd");
         String shadow = read(root, "/etc/shadow");
         SysprepReport r = seal(root);
-        assertThat(r.os().family()).isEqualTo(f == UsedGuest.Flavour.DEBIAN ? OsFamily.DEBIAN : OsFamily.RHEL);
+        assertThat(r.os().family()).isEqualTo(f == UsedGuestTree.Flavour.DEBIAN ? OsFamily.DEBIAN : OsFamily.RHEL);
         for (String p : COMMON_REMOVED) {
             assertThat(exists(root, p)).as(p).isFalse();
         }
@@ -99,7 +99,7 @@ class SealOperationsTest {
         assertThat(read(root, "/etc/machine-id")).isEmpty();
         Set<String> removed = paths(r, Change.Kind.REMOVED);
         assertThat(removed).doesNotContain("/etc/passwd", "/etc/shadow", "/etc", "/", "/.bash_history");
-        if (f == UsedGuest.Flavour.DEBIAN) {
+        if (f == UsedGuestTree.Flavour.DEBIAN) {
             for (String p : List.of("/var/log/syslog", "/var/log/syslog.1", "/var/log/syslog.2.gz", "/var/log/auth.log.1",
                     "/var/log/apt/history.log", "/var/log/installer/syslog", "/var/lib/dhcp/dhclient.eth0.leases",
                     "/var/lib/NetworkManager/internal-5a0c-eth0.lease", "/var/lib/NetworkManager/secret_key",
@@ -153,7 +153,7 @@ class SealOperationsTest {
 
     @Test
     void debianWithoutCloudInitGetsAKeygenUnitEnabledLikeSystemctl() throws IOException {
-        Path root = guest(UsedGuest.debian().cloudInit(false));
+        Path root = guest(UsedGuestTree.debian().cloudInit(false));
         SysprepReport r = seal(root);
         Path unit = root.resolve("etc/systemd/system/" + SshHostkeys.UNIT);
         assertThat(Files.readString(unit)).contains("ExecStart=/usr/bin/ssh-keygen -A", "Before=ssh.service",
@@ -164,8 +164,8 @@ class SealOperationsTest {
         assertThat(paths(r, Change.Kind.CREATED)).contains("/etc/systemd/system/" + SshHostkeys.UNIT,
                 "/etc/systemd/system/multi-user.target.wants/" + SshHostkeys.UNIT);
         // No SSH server, or the Red Hat family (sshd-keygen), or cloud-init: no unit.
-        for (UsedGuest g : List.of(UsedGuest.debian().cloudInit(false).sshServer(false), UsedGuest.rhel().cloudInit(false),
-                UsedGuest.debian())) {
+        for (UsedGuestTree g : List.of(UsedGuestTree.debian().cloudInit(false).sshServer(false), UsedGuestTree.rhel().cloudInit(false),
+                UsedGuestTree.debian())) {
             Path other = guest(g);
             seal(other);
             assertThat(exists(other, "/etc/systemd/system/" + SshHostkeys.UNIT)).isFalse();
@@ -175,7 +175,7 @@ class SealOperationsTest {
     static Stream<Arguments> everyOperationOnBothFamilies() {
         List<Arguments> out = new ArrayList<>();
         for (Operation op : Registry.standard().all()) {
-            for (UsedGuest.Flavour f : UsedGuest.Flavour.values()) {
+            for (UsedGuestTree.Flavour f : UsedGuestTree.Flavour.values()) {
                 out.add(Arguments.of(op.name(), f));
             }
         }
@@ -183,12 +183,12 @@ class SealOperationsTest {
     }
 
     /** Ops expected to find something to do in the used trees, per family. */
-    static final Map<UsedGuest.Flavour, Set<String>> ACTIVE = Map.of(
-            UsedGuest.Flavour.DEBIAN, Set.of("apt-lists", "backup-files", "bash-history", "blkid-tab", "cloud-init", "crash-data",
+    static final Map<UsedGuestTree.Flavour, Set<String>> ACTIVE = Map.of(
+            UsedGuestTree.Flavour.DEBIAN, Set.of("apt-lists", "backup-files", "bash-history", "blkid-tab", "cloud-init", "crash-data",
                     "cron-spool", "dhcp-client-state", "etckeeper", "logfiles", "machine-id", "mail-spool", "network-state",
                     "pacct-log", "package-manager-cache", "passwd-backups", "random-seed", "snapd-state", "ssh-hostkeys",
                     "ssh-userdir", "tmp-files", "user-account"),
-            UsedGuest.Flavour.RHEL, Set.of("abrt-data", "backup-files", "bash-history", "blkid-tab", "ca-certificates", "cloud-init",
+            UsedGuestTree.Flavour.RHEL, Set.of("abrt-data", "backup-files", "bash-history", "blkid-tab", "ca-certificates", "cloud-init",
                     "cron-spool", "dhcp-client-state", "dhcp-server-state", "dovecot-data", "ipa-client", "kerberos-hostkeytab",
                     "logfiles", "lvm-system-devices", "machine-id", "mail-spool", "net-hostname", "net-hwaddr", "net-nmconn",
                     "network-state", "pacct-log", "package-manager-cache", "passwd-backups", "puppet-data-log", "random-seed",
@@ -197,7 +197,7 @@ class SealOperationsTest {
 
     @ParameterizedTest(name = "{0} on {1}")
     @MethodSource("everyOperationOnBothFamilies")
-    void eachOperationAloneTouchesOnlyItsDeclaredPathsAndIsIdempotent(String name, UsedGuest.Flavour f) throws IOException {
+    void eachOperationAloneTouchesOnlyItsDeclaredPathsAndIsIdempotent(String name, UsedGuestTree.Flavour f) throws IOException {
         Path root = guest(flavour(f));
         Operation op = Registry.standard().find(name).orElseThrow();
         SysprepReport first = Sysprep.builder().root(root).operations(List.of(op))
@@ -222,8 +222,8 @@ class SealOperationsTest {
     }
 
     @ParameterizedTest
-    @EnumSource(UsedGuest.Flavour.class)
-    void allOperationsTwiceChangeNothingTheSecondTime(UsedGuest.Flavour f) throws IOException {
+    @EnumSource(UsedGuestTree.Flavour.class)
+    void allOperationsTwiceChangeNothingTheSecondTime(UsedGuestTree.Flavour f) throws IOException {
         Path root = guest(flavour(f).cloudInit(false));
         Selection all = Selection.defaults().operations("all");
         SysprepReport first = Sysprep.builder().root(root).selection(all).run();
@@ -235,8 +235,8 @@ class SealOperationsTest {
     }
 
     @ParameterizedTest
-    @EnumSource(UsedGuest.Flavour.class)
-    void dryRunChangesNoByteAndReportsExactlyWhatTheRealRunDoes(UsedGuest.Flavour f) throws IOException {
+    @EnumSource(UsedGuestTree.Flavour.class)
+    void dryRunChangesNoByteAndReportsExactlyWhatTheRealRunDoes(UsedGuestTree.Flavour f) throws IOException {
         Path root = guest(flavour(f).cloudInit(false));
         Map<String, GuestTree.Node> before = GuestTree.list(root);
         String hash = GuestTree.hash(root);

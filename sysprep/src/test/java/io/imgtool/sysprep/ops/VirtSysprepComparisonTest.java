@@ -8,7 +8,7 @@ import io.imgtool.sysprep.Sysprep;
 import io.imgtool.sysprep.SysprepOptions;
 import io.imgtool.testdata.GuestTree;
 import io.imgtool.testdata.ReferenceTools;
-import io.imgtool.testdata.UsedGuest;
+import io.imgtool.sysprep.sample.UsedGuestTree;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -44,12 +44,12 @@ public class VirtSysprepComparisonTest {
             "tmp-files", "udev-persistent-net", "utmp", "yum-uuid");
 
     /** Differences on purpose: "imgtool-only:" or "virt-sysprep-only:" + kind + path, per flavour. */
-    static final Map<UsedGuest.Flavour, Set<String>> DELIBERATE = Map.of(
-            UsedGuest.Flavour.DEBIAN, Set.of(
+    static final Map<UsedGuestTree.Flavour, Set<String>> DELIBERATE = Map.of(
+            UsedGuestTree.Flavour.DEBIAN, Set.of(
                     // /home/mallory links to "/": virt-sysprep's glob goes through it and removes /.bash_history;
                     // imgtool never descends into a directory link a wildcard matched.
                     "virt-sysprep-only: removed /.bash_history"),
-            UsedGuest.Flavour.RHEL, Set.of(
+            UsedGuestTree.Flavour.RHEL, Set.of(
                     "virt-sysprep-only: removed /.bash_history",
                     // machine-id: a regular /var/lib/dbus/machine-id is removed (tmpfiles links it again), not emptied.
                     "virt-sysprep-only: truncated /var/lib/dbus/machine-id",
@@ -81,10 +81,10 @@ public class VirtSysprepComparisonTest {
     }
 
     @ParameterizedTest
-    @EnumSource(UsedGuest.Flavour.class)
-    void removedAndTruncatedPathsMatchVirtSysprep(UsedGuest.Flavour flavour) throws Exception {
+    @EnumSource(UsedGuestTree.Flavour.class)
+    void removedAndTruncatedPathsMatchVirtSysprep(UsedGuestTree.Flavour flavour) throws Exception {
         Path dir = Files.createTempDirectory(work, flavour.name().toLowerCase() + "-");
-        UsedGuest g = (flavour == UsedGuest.Flavour.DEBIAN ? UsedGuest.debian() : UsedGuest.rhel()).rootLinkTrap(false);
+        UsedGuestTree g = (flavour == UsedGuestTree.Flavour.DEBIAN ? UsedGuestTree.debian() : UsedGuestTree.rhel()).rootLinkTrap(false);
         Path src = dir.resolve("src");
         Files.createDirectories(src);
         g.build(src);

@@ -20,7 +20,7 @@ import io.imgtool.sysprep.Selection;
 import io.imgtool.sysprep.SysprepOptions;
 import io.imgtool.sysprep.inspect.TestImages;
 import io.imgtool.testdata.ReferenceTools;
-import io.imgtool.testdata.UsedGuest;
+import io.imgtool.sysprep.sample.UsedGuestTree;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -62,7 +62,7 @@ class SealerOutputTest {
         for (String t : List.of("sgdisk", "mkfs.ext4", "mkfs.vfat", "mkswap", "qemu-img", "e2fsck", "sha256sum", "xz")) {
             ReferenceTools.require(t);
         }
-        gpt = TestImages.gptMulti(Files.createDirectories(dir.resolve("img")), UsedGuest.debian());
+        gpt = TestImages.gptMulti(Files.createDirectories(dir.resolve("img")), UsedGuestTree.debian());
         try (BlockDevice d = DiskImage.open(gpt, false)) {
             dropped = DiskSpace.compute(d).dropped();
         }
