@@ -98,6 +98,10 @@ public final class SealCommand implements Callable<Integer> {
     @Option(names = "--new-uuids", description = "New filesystem UUIDs, GPT partition GUIDs and disk GUID; /etc/fstab and the boot loader's configuration follow.")
     boolean newUuids;
 
+    @Option(names = "--keep-free-space", description = "Keep the filesystems' free space and the gaps between partitions "
+            + "in the output (default: dropped). Removed files' bytes then stay in free space unless --scrub-deleted.")
+    boolean keepFreeSpace;
+
     @Mixin
     SealOptions seal;
 
@@ -211,7 +215,7 @@ public final class SealCommand implements Callable<Integer> {
                 })
                 .xz(xz).xzPreset(xzLevel)
                 .selection(seal.selection()).options(seal.options())
-                .labelRoot(labelRoot).newUuids(newUuids)
+                .labelRoot(labelRoot).newUuids(newUuids).keepFreeSpace(keepFreeSpace)
                 .rootPartition(rootPartition == null ? -1 : rootPartition);
         if (target != null) {
             b.output(target.output).inPlace(target.inPlace);

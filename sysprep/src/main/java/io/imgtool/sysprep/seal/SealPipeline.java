@@ -137,12 +137,20 @@ final class SealPipeline {
         try (BlockDevice disk = DiskImage.open(o.input, inputFormat, false)) {
             Sealed s = sealGuest(disk, true);
             begin("space");
-            DiskSpace.Result space = DiskSpace.compute(disk);
+            DiskSpace.Result space = space(disk);
             end("space");
             timings.put("total", Duration.ofNanos(System.nanoTime() - start));
             Map<String, Long> sizes = inputSizes(disk);
             return report("", "dry-run", "", s, space, 0, sizes, List.of(), List.of(), "");
         }
+    }
+
+    /** The space to drop: none with {@code keepFreeSpace}. */
+    private DiskSpace.Result space(BlockDevice disk) throws IOException {
+        if (o.keepFreeSpace) {
+            return new DiskSpace.Result(List.of(), 0, 0, 0, List.of("free space kept (--keep-free-space)"));
+        }
+        return DiskSpace.compute(disk);
     }
 
     private SealReport inPlace(long start) throws IOException {
@@ -158,7 +166,7 @@ final class SealPipeline {
             sizes = inputSizes(disk);
             s = sealGuest(disk, false);
             begin("space");
-            space = DiskSpace.compute(disk);
+            space = space(disk);
             dropped = new TrimmedDevice(disk, space.dropped()).droppedData();
             for (Extent e : space.dropped()) {
                 disk.discard(e.offset(), e.length());
@@ -198,7 +206,7 @@ final class SealPipeline {
                 s = sealGuest(disk, false);
                 disk.flush();
                 begin("space");
-                space = DiskSpace.compute(disk);
+                space = space(disk);
                 TrimmedDevice view = new TrimmedDevice(disk, space.dropped());
                 dropped = view.droppedData();
                 end("space");

@@ -91,6 +91,7 @@ public final class Sealer {
         SysprepOptions options = SysprepOptions.defaults();
         String labelRoot;
         boolean newUuids;
+        boolean keepFreeSpace;
         List<HashAlgorithm> checksums = new ArrayList<>(List.of(HashAlgorithm.SHA256));
         PgpSigner signer;
         List<Publisher.Style> signatureStyles = new ArrayList<>(List.of(Publisher.Style.CLEARSIGNED));
@@ -180,6 +181,16 @@ public final class Sealer {
         /** New filesystem UUIDs, GPT partition GUIDs and disk GUID, with the guest's references updated. */
         public Builder newUuids(boolean on) {
             newUuids = on;
+            return this;
+        }
+
+        /**
+         * Keeps the filesystems' free space and the gaps between partitions in the output instead of
+         * dropping them (default false): for targets where holes mean nothing. With it, removed
+         * files' bytes stay in free space unless the operations scrub them ({@code --scrub-deleted}).
+         */
+        public Builder keepFreeSpace(boolean on) {
+            keepFreeSpace = on;
             return this;
         }
 
