@@ -74,7 +74,7 @@ head -c 1G /dev/urandom > "$work/random.bin"
 rm -f "$work/random.bin"
 java22=${JAVA22:-}
 if [ -z "$java22" ] && [ -x /usr/lib/jvm/temurin-25-jdk-amd64/bin/java ]; then java22=/usr/lib/jvm/temurin-25-jdk-amd64/bin/java; fi
-"$here/imgtool" --version >/dev/null 2>&1 || true                       # the launcher's CDS archive
+IMGTOOL_JAVA=$(command -v "$java") "$here/imgtool" --version >/dev/null 2>&1 || true   # the launcher's CDS archive
 [ -n "$java22" ] && IMGTOOL_JAVA=$java22 "$here/imgtool" --version >/dev/null 2>&1 || true
 t_zerofree=""
 t_zf=""
@@ -86,7 +86,7 @@ for i in 1 2; do
     cat "$work/zf.img" "$work/imgtool-zf.img" > /dev/null; sync
     t0=$(now); zerofree "$work/zf.img"; t1=$(now)
     t_zerofree=$(best "$t_zerofree" "$(secs "$t0" "$t1")"); sync
-    t0=$(now); "$here/imgtool" zero-free "$work/imgtool-zf.img" >/dev/null; t1=$(now)
+    t0=$(now); IMGTOOL_JAVA=$(command -v "$java") "$here/imgtool" zero-free "$work/imgtool-zf.img" >/dev/null; t1=$(now)
     t_zf=$(best "$t_zf" "$(secs "$t0" "$t1")")
     if [ -n "$java22" ]; then
         cp --sparse=always "$work/dirty.img" "$work/imgtool22-zf.img"; cat "$work/imgtool22-zf.img" > /dev/null; sync
