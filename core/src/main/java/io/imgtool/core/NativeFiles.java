@@ -1,7 +1,10 @@
 package io.imgtool.core;
 
+import static io.imgtool.core.ForeignCalls.Type.ADDRESS;
+import static io.imgtool.core.ForeignCalls.Type.INT;
+import static io.imgtool.core.ForeignCalls.Type.LONG;
+
 import java.lang.invoke.MethodHandle;
-import java.lang.reflect.Array;
 import java.lang.reflect.Method;
 import java.nio.file.Path;
 
@@ -10,10 +13,8 @@ import java.nio.file.Path;
  * to find the holes of a sparse file, and {@code fallocate(PUNCH_HOLE)} to make one.
  *
  * <p>imgtool is compiled for Java 17 and has no native code of its own. When it runs on Java 22 or
- * newer, the Foreign Function and Memory API (final since 22) can call libc directly; it is reached
- * here through reflection so the same jar still runs on 17, where {@link #available()} is false and
- * callers fall back to reading (and zero-testing) the data. Launch with
- * {@code --enable-native-access=ALL-UNNAMED} to silence the JDK's warning about restricted methods.
+ * newer, the Foreign Function and Memory API can call libc directly ({@link ForeignCalls}); on 17
+ * {@link #available()} is false and callers fall back to reading (and zero-testing) the data.
  * {@code -Dimgtool.native=false} turns this off.
  */
 final class NativeFiles {
@@ -108,58 +109,17 @@ final class NativeFiles {
     }
 
     private static Calls load() {
-        if (Runtime.version().feature() < 22 || "false".equals(System.getProperty("imgtool.native"))
-                || !System.getProperty("os.name", "").toLowerCase().contains("linux")) {
+        ForeignCalls libc = ForeignCalls.libc();
+        if (libc == null) {
             return null;
         }
         try {
-            Class<?> linkerC = Class.forName("java.lang.foreign.Linker");
-            Class<?> optionC = Class.forName("java.lang.foreign.Linker$Option");
-            Class<?> lookupC = Class.forName("java.lang.foreign.SymbolLookup");
-            Class<?> segmentC = Class.forName("java.lang.foreign.MemorySegment");
-            Class<?> descC = Class.forName("java.lang.foreign.FunctionDescriptor");
-            Class<?> layoutC = Class.forName("java.lang.foreign.MemoryLayout");
-            Class<?> valueLayoutC = Class.forName("java.lang.foreign.ValueLayout");
-            Class<?> arenaC = Class.forName("java.lang.foreign.Arena");
-            Class<?> allocatorC = Class.forName("java.lang.foreign.SegmentAllocator");
-
-            Object linker = linkerC.getMethod("nativeLinker").invoke(null);
-            Object lookup = linkerC.getMethod("defaultLookup").invoke(linker);
-            Method find = lookupC.getMethod("find", String.class);
-            Object jInt = valueLayoutC.getField("JAVA_INT").get(null);
-            Object jLong = valueLayoutC.getField("JAVA_LONG").get(null);
-            Object address = valueLayoutC.getField("ADDRESS").get(null);
-            Method descOf = descC.getMethod("of", layoutC, Array.newInstance(layoutC, 0).getClass());
-            Method downcall = linkerC.getMethod("downcallHandle", segmentC, descC,
-                    Array.newInstance(optionC, 0).getClass());
-            Object noOptions = Array.newInstance(optionC, 0);
-
-            java.util.function.BiFunction<String, Object, MethodHandle> handle = (name, desc) -> {
-                try {
-                    java.util.Optional<?> sym = (java.util.Optional<?>) find.invoke(lookup, name);
-                    return sym.isPresent() ? (MethodHandle) downcall.invoke(linker, sym.get(), desc, noOptions) : null;
-                } catch (ReflectiveOperationException e) {
-                    return null;
-                }
-            };
-            Object layouts2 = Array.newInstance(layoutC, 2);
-            Array.set(layouts2, 0, address);
-            Array.set(layouts2, 1, jInt);
-            MethodHandle open = handle.apply("open", descOf.invoke(null, jInt, layouts2));
-            Object layouts1 = Array.newInstance(layoutC, 1);
-            Array.set(layouts1, 0, jInt);
-            MethodHandle close = handle.apply("close", descOf.invoke(null, jInt, layouts1));
-            Object layouts3 = Array.newInstance(layoutC, 3);
-            Array.set(layouts3, 0, jInt);
-            Array.set(layouts3, 1, jLong);
-            Array.set(layouts3, 2, jInt);
-            MethodHandle lseek = handle.apply("lseek", descOf.invoke(null, jLong, layouts3));
-            Object layouts4 = Array.newInstance(layoutC, 4);
-            Array.set(layouts4, 0, jInt);
-            Array.set(layouts4, 1, jInt);
-            Array.set(layouts4, 2, jLong);
-            Array.set(layouts4, 3, jLong);
-            MethodHandle fallocate = handle.apply("fallocate", descOf.invoke(null, jInt, layouts4));
+            Class<?> arenaC = ForeignCalls.foreignClass("Arena");
+            Class<?> allocatorC = ForeignCalls.foreignClass("SegmentAllocator");
+            MethodHandle open = libc.function("open", INT, ADDRESS, INT);
+            MethodHandle close = libc.function("close", INT, INT);
+            MethodHandle lseek = libc.function("lseek", LONG, INT, LONG, INT);
+            MethodHandle fallocate = libc.function("fallocate", INT, INT, INT, LONG, LONG);
             if (open == null || close == null || lseek == null) {
                 return null;
             }

@@ -1,16 +1,19 @@
 package io.imgtool.qcow2.internal;
 
+import static io.imgtool.core.ForeignCalls.Type.ADDRESS;
+import static io.imgtool.core.ForeignCalls.Type.INT;
+import static io.imgtool.core.ForeignCalls.Type.LONG;
+
+import io.imgtool.core.ForeignCalls;
 import java.lang.invoke.MethodHandle;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.MethodType;
-import java.lang.reflect.Array;
 import java.lang.reflect.Method;
 import java.nio.ByteBuffer;
 
 /**
  * The system's zstd library ({@code libzstd.so.1}), where the JVM can call it: Java 22 or newer
- * (the Foreign Function and Memory API, reached through reflection so that the jar still runs on
- * Java 17), on a 64-bit Linux that has the library (Debian's libzstd1, which systemd needs, so it
+ * (the Foreign Function and Memory API, through core's {@link ForeignCalls}), on a 64-bit Linux that has the library (Debian's libzstd1, which systemd needs, so it
  * is nearly always there). It is what QEMU itself links, and it compresses about four times as fast
  * as aircompressor's pure-Java zstd (measured on the benchmark's data, see docs/qcow2.md); where it
  * is not available, {@link Codec} uses aircompressor, whose output QEMU reads just as well.
@@ -91,62 +94,24 @@ final class NativeZstd {
     }
 
     private static Handles load() {
-        if (Runtime.version().feature() < 22 || "false".equals(System.getProperty("imgtool.native"))
-                || !System.getProperty("os.name", "").toLowerCase(java.util.Locale.ROOT).contains("linux")) {
+        ForeignCalls zstd = ForeignCalls.library("libzstd.so.1");
+        if (zstd == null) {
             return null;
         }
         try {
-            Class<?> linkerC = Class.forName("java.lang.foreign.Linker");
-            Class<?> optionC = Class.forName("java.lang.foreign.Linker$Option");
-            Class<?> lookupC = Class.forName("java.lang.foreign.SymbolLookup");
-            Class<?> segmentC = Class.forName("java.lang.foreign.MemorySegment");
-            Class<?> descC = Class.forName("java.lang.foreign.FunctionDescriptor");
-            Class<?> layoutC = Class.forName("java.lang.foreign.MemoryLayout");
-            Class<?> valueLayoutC = Class.forName("java.lang.foreign.ValueLayout");
-            Class<?> arenaC = Class.forName("java.lang.foreign.Arena");
-
-            Object address = valueLayoutC.getField("ADDRESS").get(null);
-            if ((long) layoutC.getMethod("byteSize").invoke(address) != 8) {
+            if (zstd.addressSize() != 8) {
                 return null; // size_t is taken as a Java long below
             }
-            Object jInt = valueLayoutC.getField("JAVA_INT").get(null);
-            Object jLong = valueLayoutC.getField("JAVA_LONG").get(null);
-            Object linker = linkerC.getMethod("nativeLinker").invoke(null);
-            Object arena = arenaC.getMethod("global").invoke(null);
-            Object lookup = lookupC.getMethod("libraryLookup", String.class, arenaC).invoke(null, "libzstd.so.1", arena);
-            Method find = lookupC.getMethod("find", String.class);
-            Class<?> layoutArray = Array.newInstance(layoutC, 0).getClass();
-            Method descOf = descC.getMethod("of", layoutC, layoutArray);
-            Method descOfVoid = descC.getMethod("ofVoid", layoutArray);
-            Method downcall = linkerC.getMethod("downcallHandle", segmentC, descC, Array.newInstance(optionC, 0).getClass());
-            Object noOptions = Array.newInstance(optionC, 0);
-
+            Class<?> segmentC = ForeignCalls.foreignClass("MemorySegment");
             MethodHandles.Lookup l = MethodHandles.lookup();
             MethodHandle ofAddress = l.findStatic(segmentC, "ofAddress", MethodType.methodType(segmentC, long.class));
             MethodHandle addressOf = l.findVirtual(segmentC, "address", MethodType.methodType(long.class));
 
-            java.util.function.BiFunction<String, Object[], MethodHandle> handle = (name, sig) -> {
-                try {
-                    java.util.Optional<?> sym = (java.util.Optional<?>) find.invoke(lookup, name);
-                    if (sym.isEmpty()) {
-                        return null;
-                    }
-                    Object args = Array.newInstance(layoutC, sig.length - 1);
-                    for (int i = 1; i < sig.length; i++) {
-                        Array.set(args, i - 1, sig[i]);
-                    }
-                    Object desc = sig[0] == null ? descOfVoid.invoke(null, args) : descOf.invoke(null, sig[0], args);
-                    return (MethodHandle) downcall.invoke(linker, sym.get(), desc, noOptions);
-                } catch (ReflectiveOperationException e) {
-                    return null;
-                }
-            };
-            MethodHandle create = handle.apply("ZSTD_createCCtx", new Object[] {address});
-            MethodHandle free = handle.apply("ZSTD_freeCCtx", new Object[] {jLong, address});
-            MethodHandle compress = handle.apply("ZSTD_compressCCtx",
-                    new Object[] {jLong, address, address, jLong, address, jLong, jInt});
-            MethodHandle decompress = handle.apply("ZSTD_decompress", new Object[] {jLong, address, jLong, address, jLong});
-            MethodHandle isError = handle.apply("ZSTD_isError", new Object[] {jInt, jLong});
+            MethodHandle create = zstd.function("ZSTD_createCCtx", ADDRESS);
+            MethodHandle free = zstd.function("ZSTD_freeCCtx", LONG, ADDRESS);
+            MethodHandle compress = zstd.function("ZSTD_compressCCtx", LONG, ADDRESS, ADDRESS, LONG, ADDRESS, LONG, INT);
+            MethodHandle decompress = zstd.function("ZSTD_decompress", LONG, ADDRESS, LONG, ADDRESS, LONG);
+            MethodHandle isError = zstd.function("ZSTD_isError", INT, LONG);
             if (create == null || free == null || compress == null || decompress == null || isError == null) {
                 return null;
             }
