@@ -1,12 +1,8 @@
 package io.imgtool.cli;
 
-import io.imgtool.core.Json;
 import io.imgtool.ext4.Ext4Volume;
 import java.io.IOException;
-import java.io.PrintWriter;
 import java.nio.file.Path;
-import java.util.LinkedHashMap;
-import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -53,20 +49,8 @@ public final class FsLabelCommand implements Callable<Integer> {
                 after = vol.label();
             }
         }
-        PrintWriter out = spec.commandLine().getOut();
-        if (json.enabled()) {
-            Map<String, Object> m = new LinkedHashMap<>();
-            m.put("label", after);
-            if (label != null) {
-                m.put("before", before);
-                m.put("changed", !before.equals(after));
-            }
-            out.println(Json.write(m));
-        } else if (label == null) {
-            out.println(after);
-        } else {
-            PartSupport.printChange(out, "filesystem label", "'" + before + "'", "'" + after + "'");
-        }
+        PartSupport.printProperty(spec.commandLine().getOut(), json.enabled(), label != null, "label",
+                "filesystem label", true, before, after);
         return ExitCodes.OK;
     }
 }

@@ -1,13 +1,9 @@
 package io.imgtool.cli;
 
 import io.imgtool.core.ImageException;
-import io.imgtool.core.Json;
 import io.imgtool.ext4.Ext4Volume;
 import java.io.IOException;
-import java.io.PrintWriter;
 import java.nio.file.Path;
-import java.util.LinkedHashMap;
-import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -70,20 +66,8 @@ public final class FsUuidCommand implements Callable<Integer> {
                 after = vol.uuid();
             }
         }
-        PrintWriter out = spec.commandLine().getOut();
-        if (json.enabled()) {
-            Map<String, Object> m = new LinkedHashMap<>();
-            m.put("uuid", after.toString());
-            if (uuid != null) {
-                m.put("before", before.toString());
-                m.put("changed", !before.equals(after));
-            }
-            out.println(Json.write(m));
-        } else if (uuid == null) {
-            out.println(after);
-        } else {
-            PartSupport.printChange(out, "filesystem UUID", before.toString(), after.toString());
-        }
+        PartSupport.printProperty(spec.commandLine().getOut(), json.enabled(), uuid != null, "uuid", "filesystem UUID",
+                false, before.toString(), after.toString());
         return ExitCodes.OK;
     }
 }

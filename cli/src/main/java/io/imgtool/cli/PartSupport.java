@@ -2,6 +2,7 @@ package io.imgtool.cli;
 
 import io.imgtool.core.BlockDevice;
 import io.imgtool.core.ImageException;
+import io.imgtool.core.Json;
 import io.imgtool.core.Sizes;
 import io.imgtool.gpt.GptAttributes;
 import io.imgtool.gpt.GptPartition;
@@ -93,6 +94,30 @@ final class PartSupport {
             out.println("  " + what + ": " + before + " (unchanged)");
         } else {
             out.println("  " + what + ": " + before + " -> " + after);
+        }
+    }
+
+    /**
+     * Prints a property a command reads or sets (fs-label, fs-uuid): JSON {@code {key, before,
+     * changed}} when {@code set}, else {@code {key}}; as text the value alone, or its change (the
+     * values in single quotes when {@code quote}).
+     */
+    static void printProperty(PrintWriter out, boolean json, boolean set, String key, String what, boolean quote,
+                              String before, String after) {
+        if (json) {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put(key, after);
+            if (set) {
+                m.put("before", before);
+                m.put("changed", !before.equals(after));
+            }
+            out.println(Json.write(m));
+        } else if (!set) {
+            out.println(after);
+        } else if (quote) {
+            printChange(out, what, "'" + before + "'", "'" + after + "'");
+        } else {
+            printChange(out, what, before, after);
         }
     }
 
