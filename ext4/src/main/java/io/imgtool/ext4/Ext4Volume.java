@@ -397,6 +397,21 @@ public final class Ext4Volume implements Closeable {
     }
 
     /**
+     * Like {@link #freeExtents()}, but a group whose block bitmap is doubtful (outside the filesystem,
+     * checksum mismatch, free count disagreeing with its descriptor) is left out and described in
+     * {@code problems} instead of failing the whole map.
+     */
+    public List<Extent> freeExtentsSkippingBadGroups(List<String> problems) throws IOException {
+        if (writer != null) {
+            synchronized (writer) {
+                writer.flush();
+                return FreeSpace.extentsSkippingBadGroups(engine.fs, problems);
+            }
+        }
+        return FreeSpace.extentsSkippingBadGroups(engine.fs, problems);
+    }
+
+    /**
      * Makes every free block read as zeroes: {@link BlockDevice#writeZeroes} (qcow2 zero clusters,
      * sparse holes, or zero bytes written only where the block is not zero already), or with
      * {@code discard} {@link BlockDevice#discard}. Returns the bytes of free space processed.

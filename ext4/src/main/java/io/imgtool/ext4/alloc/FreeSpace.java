@@ -22,6 +22,20 @@ public final class FreeSpace {
 
     /** Free ranges, ascending and merged, with allocation {@link Allocation#UNALLOCATED}. */
     public static List<Extent> extents(FsContext fs) throws IOException {
+        return scan(fs, null);
+    }
+
+    /**
+     * Like {@link #extents}, but a group whose block bitmap lies outside the filesystem, fails its
+     * checksum or disagrees with the group's free count is left out (its blocks count as used) and
+     * named in {@code problems}, instead of failing the whole map. For a reader that drops free space
+     * from a copy and would rather keep a doubtful group than drop nothing.
+     */
+    public static List<Extent> extentsSkippingBadGroups(FsContext fs, List<String> problems) throws IOException {
+        return scan(fs, problems);
+    }
+
+    private static List<Extent> scan(FsContext fs, List<String> problems) throws IOException {
         Geometry geo = fs.geo;
         GroupLayout layout = new GroupLayout(fs.sb, geo);
         GroupDescriptor[] all = new GroupDescriptor[fs.groupCount()];
@@ -46,9 +60,17 @@ public final class FreeSpace {
                 layout.initBlockBitmap(g, all, bm);
             } else {
                 long blk = gd.blockBitmap();
+                if (problems != null && (blk <= 0 || blk >= geo.blocksCount)) {
+                    problems.add("group " + g + ": block bitmap at block " + blk + " lies outside the filesystem; left as it is");
+                    continue;
+                }
                 String where = "block bitmap of group " + g + " (block " + blk + ")";
                 bm = fs.cache.get(blk, where);
                 if (!fs.cache.isDirty(blk) && !fs.csums.verifyBlockBitmap(gd, bm, bitmapBytes)) {
+                    if (problems != null) {
+                        problems.add("group " + g + ": block bitmap checksum mismatch; left as it is");
+                        continue;
+                    }
                     throw new ImageFormatException(where, "bg_block_bitmap_csum", fs.blockOffset(blk),
                             String.format("0x%x", gd.blockBitmapCsum()), "checksum mismatch: free space cannot be trusted");
                 }
@@ -57,6 +79,11 @@ public final class FreeSpace {
             Bitmap view = new Bitmap(bm, inGroup);
             long free = inGroup - view.countSet(0, inGroup);
             if (free != gd.freeBlocksCount()) {
+                if (problems != null) {
+                    problems.add("group " + g + ": bitmap has " + free + " free blocks, descriptor says "
+                            + gd.freeBlocksCount() + "; left as it is");
+                    continue;
+                }
                 throw new ImageFormatException("ext4 group descriptor " + g, "bg_free_blocks_count", -1,
                         gd.freeBlocksCount(), "the bitmap has " + free + " free blocks: free space cannot be trusted "
                         + "(run e2fsck)");
