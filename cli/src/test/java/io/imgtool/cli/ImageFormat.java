@@ -1,6 +1,6 @@
 package io.imgtool.cli;
 
-import io.imgtool.testdata.ReferenceTools;
+import io.imgtool.testdata.Qcow2Copies;
 import java.nio.file.Path;
 
 /**
@@ -23,17 +23,12 @@ enum ImageFormat {
     QCOW2 {
         @Override
         Path adopt(Path raw) {
-            Path q = raw.resolveSibling(raw.getFileName() + ".qcow2");
-            ReferenceTools.runOk("qemu-img", "convert", "-f", "raw", "-O", "qcow2", raw.toString(), q.toString());
-            return q;
+            return Qcow2Copies.of(raw);
         }
 
         @Override
         Path rawView(Path image) {
-            ReferenceTools.runOk("qemu-img", "check", image.toString());
-            Path raw = image.resolveSibling(image.getFileName() + ".view.raw");
-            ReferenceTools.runOk("qemu-img", "convert", "-f", "qcow2", "-O", "raw", image.toString(), raw.toString());
-            return raw;
+            return Qcow2Copies.rawView(image);
         }
     };
 

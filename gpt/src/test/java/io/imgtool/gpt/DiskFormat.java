@@ -3,7 +3,7 @@ package io.imgtool.gpt;
 import io.imgtool.core.BlockDevice;
 import io.imgtool.core.RawFileDevice;
 import io.imgtool.qcow2.DiskImage;
-import io.imgtool.testdata.ReferenceTools;
+import io.imgtool.testdata.Qcow2Copies;
 import java.io.IOException;
 import java.nio.file.Path;
 
@@ -32,9 +32,7 @@ enum DiskFormat {
     QCOW2 {
         @Override
         Path adopt(Path raw) {
-            Path q = raw.resolveSibling(raw.getFileName() + ".qcow2");
-            ReferenceTools.runOk("qemu-img", "convert", "-f", "raw", "-O", "qcow2", raw.toString(), q.toString());
-            return q;
+            return Qcow2Copies.of(raw);
         }
 
         @Override
@@ -44,10 +42,7 @@ enum DiskFormat {
 
         @Override
         Path rawView(Path image) {
-            ReferenceTools.runOk("qemu-img", "check", image.toString());
-            Path raw = image.resolveSibling(image.getFileName() + ".view.raw");
-            ReferenceTools.runOk("qemu-img", "convert", "-f", "qcow2", "-O", "raw", image.toString(), raw.toString());
-            return raw;
+            return Qcow2Copies.rawView(image);
         }
     };
 
