@@ -778,7 +778,11 @@ public final class GuestFiles {
         return v > Integer.MAX_VALUE ? -1 : (int) v;
     }
 
-    static void setModeRaw(Path p, int mode) throws IOException {
+    /**
+     * Sets a path's permission bits (with setuid, setgid, sticky where the unix view takes them), not
+     * following a link: unix:mode, else posix permissions (jimfs).
+     */
+    public static void setModeRaw(Path p, int mode) throws IOException {
         if (p.getFileSystem().supportedFileAttributeViews().contains("unix")) {
             try {
                 Files.setAttribute(p, "unix:mode", mode, LinkOption.NOFOLLOW_LINKS);
@@ -795,7 +799,8 @@ public final class GuestFiles {
         v.setPermissions(permissions(mode));
     }
 
-    static void setOwnerRaw(Path p, int uid, int gid) throws IOException {
+    /** Sets a path's numeric owner, not following a link: unix:uid/gid, else numeric principal names (jimfs). */
+    public static void setOwnerRaw(Path p, int uid, int gid) throws IOException {
         if (p.getFileSystem().supportedFileAttributeViews().contains("unix")) {
             try {
                 Files.setAttribute(p, "unix:uid", uid, LinkOption.NOFOLLOW_LINKS);

@@ -1,19 +1,15 @@
 package io.imgtool.sysprep.sample;
 
+import io.imgtool.core.UnsupportedFeatureException;
+import io.imgtool.sysprep.GuestFiles;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
-import java.nio.file.LinkOption;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFileAttributeView;
-import java.nio.file.attribute.PosixFilePermission;
-import java.nio.file.attribute.UserPrincipalLookupService;
 import java.util.ArrayList;
-import java.util.EnumSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 
 /**
  * Builds, below any {@link Path} root (jimfs or a host directory), the root filesystem of a Linux
@@ -450,46 +446,23 @@ public final class UsedGuestTree {
         links.put(path, target);
     }
 
-    /** Sets the numeric owner: unix view where settable (host), else numeric principal names (jimfs). */
+    /** Sets the numeric owner as sealing does ({@link GuestFiles#setOwnerRaw}); a host run without root keeps its own. */
     static void setOwner(Path p, int uid, int gid) throws IOException {
-        if (p.getFileSystem().supportedFileAttributeViews().contains("unix")) {
-            try {
-                Files.setAttribute(p, "unix:uid", uid, LinkOption.NOFOLLOW_LINKS);
-                Files.setAttribute(p, "unix:gid", gid, LinkOption.NOFOLLOW_LINKS);
-                return;
-            } catch (UnsupportedOperationException | IllegalArgumentException e) {
-                // jimfs: its unix view is read-only
-            } catch (java.nio.file.FileSystemException e) {
-                return; // not root on a host: keep the builder's owner
-            }
-        }
-        PosixFileAttributeView v = Files.getFileAttributeView(p, PosixFileAttributeView.class, LinkOption.NOFOLLOW_LINKS);
-        if (v != null) {
-            UserPrincipalLookupService l = p.getFileSystem().getUserPrincipalLookupService();
-            v.setOwner(l.lookupPrincipalByName(Integer.toString(uid)));
-            v.setGroup(l.lookupPrincipalByGroupName(Integer.toString(gid)));
+        try {
+            GuestFiles.setOwnerRaw(p, uid, gid);
+        } catch (java.nio.file.FileSystemException e) {
+            // not root on a host: keep the builder's owner
+        } catch (UnsupportedFeatureException e) {
+            // a filesystem without owners
         }
     }
 
-    /** Sets the permission bits: unix:mode where settable (keeps setuid/sticky), else posix. */
+    /** Sets the permission bits as sealing does ({@link GuestFiles#setModeRaw}), where the filesystem has them. */
     static void setMode(Path p, int mode) throws IOException {
-        if (p.getFileSystem().supportedFileAttributeViews().contains("unix")) {
-            try {
-                Files.setAttribute(p, "unix:mode", mode, LinkOption.NOFOLLOW_LINKS);
-                return;
-            } catch (UnsupportedOperationException | IllegalArgumentException e) {
-                // jimfs
-            }
-        }
-        PosixFileAttributeView v = Files.getFileAttributeView(p, PosixFileAttributeView.class, LinkOption.NOFOLLOW_LINKS);
-        if (v != null) {
-            Set<PosixFilePermission> s = EnumSet.noneOf(PosixFilePermission.class);
-            for (PosixFilePermission x : PosixFilePermission.values()) {
-                if ((mode & (1 << (8 - x.ordinal()))) != 0) {
-                    s.add(x);
-                }
-            }
-            v.setPermissions(s);
+        try {
+            GuestFiles.setModeRaw(p, mode);
+        } catch (UnsupportedFeatureException e) {
+            // a filesystem without modes
         }
     }
 
