@@ -224,13 +224,7 @@ public final class Qcow2Image implements ResizableDevice {
         BlockDevices.checkRange(this, offset, dst.remaining());
         long pos = offset;
         while (dst.hasRemaining()) {
-            ClusterMapping.Run r;
-            lock.lock();
-            try {
-                r = l2.lookup(pos, dst.remaining());
-            } finally {
-                lock.unlock();
-            }
+            ClusterMapping.Run r = lookup(pos, dst.remaining());
             int n = (int) r.length();
             ByteBuffer part = dst.slice(dst.position(), n);
             readRun(r, part);
@@ -302,13 +296,7 @@ public final class Qcow2Image implements ResizableDevice {
         long pos = offset;
         long end = offset + length;
         while (pos < end) {
-            ClusterMapping.Run r;
-            lock.lock();
-            try {
-                r = l2.lookup(pos, end - pos);
-            } finally {
-                lock.unlock();
-            }
+            ClusterMapping.Run r = lookup(pos, end - pos);
             ClusterMapping m = r.mapping();
             if (m instanceof ClusterMapping.Unallocated) {
                 long inBacking = backing == null ? 0 : Math.max(0, Math.min(r.length(), backing.size() - pos));
@@ -351,13 +339,7 @@ public final class Qcow2Image implements ResizableDevice {
         long pos = offset;
         long end = offset + length;
         while (pos < end) {
-            ClusterMapping.Run r;
-            lock.lock();
-            try {
-                r = l2.lookup(pos, end - pos);
-            } finally {
-                lock.unlock();
-            }
+            ClusterMapping.Run r = lookup(pos, end - pos);
             ClusterMapping m = r.mapping();
             if (m instanceof ClusterMapping.Allocated a) {
                 appendMap(out, new MapEntry(pos, r.length(), depth, true, false, true, false, a.hostOffset()));
@@ -862,6 +844,16 @@ public final class Qcow2Image implements ResizableDevice {
                 // Grown space reads as zeroes even where the backing file is larger.
                 writeZeroes(old, Math.min(newSize, backing.size()) - old);
             }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** The mapping run at {@code pos} (at most {@code length} bytes), looked up under the image lock. */
+    private ClusterMapping.Run lookup(long pos, long length) throws IOException {
+        lock.lock();
+        try {
+            return l2.lookup(pos, length);
         } finally {
             lock.unlock();
         }
