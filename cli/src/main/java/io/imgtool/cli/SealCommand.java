@@ -1,6 +1,7 @@
 package io.imgtool.cli;
 
 import io.imgtool.core.Json;
+import io.imgtool.core.RawFileDevice;
 import io.imgtool.publish.HashAlgorithm;
 import io.imgtool.publish.PgpSigner;
 import io.imgtool.publish.Publisher;
@@ -45,7 +46,7 @@ import picocli.CommandLine.Spec;
 @Command(name = "seal", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"Seal a guest image: remove what makes it one machine (logs, keys, leases, ids), customise it "
                 + "offline, drop free space, and write a compressed, checksummed, signed image.",
-                "  imgtool seal used.qcow2 -o golden.qcow2 --compress deflate --sign-key key.secret.asc",
+                "  imgtool seal used.qcow2 -o golden.qcow2 --compress deflate --sign-key k.asc",
                 "  imgtool seal used.qcow2 -o golden.raw.xz --xz --index-entry golden.index",
                 "  imgtool seal used.qcow2 --in-place",
                 "  imgtool seal used.qcow2 --dry-run",
@@ -198,6 +199,9 @@ public final class SealCommand implements Callable<Integer> {
         }
         if (image == null) {
             throw new IllegalArgumentException("give the IMAGE to seal (or --list-operations, --guest-dir DIR)");
+        }
+        if (!dryRun) {
+            RawFileDevice.prepareHoleCalls(); // free space is dropped and raw files mapped by holes
         }
         Sealer.Builder b = Sealer.builder().input(image)
                 .inputFormat(inputFormat == null ? null : DiskImage.Format.of(inputFormat))

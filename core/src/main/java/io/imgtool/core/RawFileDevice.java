@@ -22,8 +22,9 @@ import java.util.List;
  * corrupting one image. Opened read-only, it takes no lock.
  *
  * <p>Where the JVM can call libc (see {@link NativeFiles}) the allocation map comes from
- * {@code SEEK_DATA}/{@code SEEK_HOLE} and {@link #discard} punches holes; elsewhere everything is
- * reported as data and zeroing skips ranges that already read as zero, so holes are not filled.
+ * {@code SEEK_DATA}/{@code SEEK_HOLE}, {@link #discard} punches holes and {@link #writeZeroes}
+ * marks data ranges unwritten; elsewhere everything is reported as data and zeroing skips ranges
+ * that already read as zero, so holes are not filled.
  */
 public final class RawFileDevice implements ResizableDevice {
 
@@ -64,6 +65,17 @@ public final class RawFileDevice implements ResizableDevice {
             }
         }
         return fd;
+    }
+
+    /**
+     * Starts binding the libc calls behind {@link #extents} and hole punching ({@link #writeZeroes},
+     * {@link #discard}) on a background thread, and returns at once. On a cold JVM that binding
+     * takes about a tenth of a second, paid at the first hole otherwise; a command that will zero
+     * or map a raw file calls this first, so that it overlaps with parsing and opening. Does
+     * nothing where native calls are not used (Java 17 to 21, {@code -Dimgtool.native=false}).
+     */
+    public static void prepareHoleCalls() {
+        NativeFiles.bindInBackground();
     }
 
     /** Opens an existing file, read-only or writable (then exclusively locked). */
@@ -168,20 +180,32 @@ public final class RawFileDevice implements ResizableDevice {
         }
     }
 
+    /**
+     * Zeroes the ranges of {@code [offset, offset + length)} that hold data; holes already read as
+     * zero and stay holes. Where libc is reachable a data range becomes unwritten extents
+     * ({@code fallocate(ZERO_RANGE)}: no bytes written, the storage stays allocated as if zeroes
+     * had been), or a hole where the filesystem cannot do that; otherwise zero bytes are written
+     * only over blocks that do not already read as zero.
+     */
     @Override
     public void writeZeroes(long offset, long length) throws IOException {
         BlockDevices.checkWritable(this);
         BlockDevices.checkRange(this, offset, length);
-        if (length == 0 || NativeFiles.punchHole(nativeFd(), offset, length)) {
+        if (length == 0) {
             return;
         }
-        // No hole punching: write zeroes only where the file does not already read as zero, so
-        // existing holes stay holes.
-        ByteBuffer buf = ByteBuffer.allocateDirect((int) Math.min(ZERO_CHUNK, length));
-        ByteBuffer zeros = ByteBuffer.allocateDirect(buf.capacity());
+        int fd = nativeFd();
+        ByteBuffer buf = null;
+        ByteBuffer zeros = null;
         for (Extent e : extents(offset, length)) {
-            if (e.allocation().readsAsZero()) {
+            if (e.allocation().readsAsZero()
+                    || NativeFiles.zeroRange(fd, e.offset(), e.length())
+                    || NativeFiles.punchHole(fd, e.offset(), e.length())) {
                 continue;
+            }
+            if (buf == null) {
+                buf = ByteBuffer.allocateDirect((int) Math.min(ZERO_CHUNK, length));
+                zeros = ByteBuffer.allocateDirect(buf.capacity());
             }
             for (long done = 0; done < e.length(); ) {
                 int n = (int) Math.min(buf.capacity(), e.length() - done);
@@ -197,8 +221,14 @@ public final class RawFileDevice implements ResizableDevice {
         }
     }
 
+    /** Punches a hole over the range where libc is reachable and the filesystem can; zeroes it otherwise. */
     @Override
     public void discard(long offset, long length) throws IOException {
+        BlockDevices.checkWritable(this);
+        BlockDevices.checkRange(this, offset, length);
+        if (length == 0 || NativeFiles.punchHole(nativeFd(), offset, length)) {
+            return;
+        }
         writeZeroes(offset, length);
     }
 
