@@ -40,9 +40,9 @@ import picocli.CommandLine.Parameters;
                 "  2  wrong arguments",
                 "  3  IMAGE or another input file missing or unreadable",
                 "  5  IMAGE is locked by another process",
-                " 10  qemu-system-x86_64 (Debian package qemu-system-x86), qemu-img or OVMF is not installed",
-                " 11  the guest failed: nothing to boot, kernel panic, emergency shell, reset, failed script,"
-                        + " cloud-init errors, QEMU error",
+                " 10  qemu-system-x86_64 (package qemu-system-x86), qemu-img or OVMF missing",
+                " 11  the guest failed: nothing to boot, kernel panic, emergency shell, reset,",
+                "     failed script, cloud-init errors, QEMU error",
                 " 12  the guest did not power off within --timeout and was killed"})
 public final class BootCommand implements Callable<Integer> {
 

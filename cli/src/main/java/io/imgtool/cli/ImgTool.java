@@ -1,5 +1,6 @@
 package io.imgtool.cli;
 
+import java.util.Map;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -102,6 +103,7 @@ public final class ImgTool implements Runnable {
     }
 
     private static CommandLine configure(CommandLine cl) {
+        reflow(cl);
         cl.setExecutionExceptionHandler(new ErrorHandler());
         cl.setParameterExceptionHandler((ex, args) -> {
             CommandLine c = ex.getCommandLine();
@@ -111,6 +113,72 @@ public final class ImgTool implements Runnable {
         });
         cl.setCaseInsensitiveEnumValuesAllowed(true);
         return cl;
+    }
+
+    /**
+     * Picocli prints each element of a description on a line of its own, wrapping it at 80 columns;
+     * a sentence split over two elements then shows a short orphan line. So the elements of every
+     * command's description are joined where one does not end a sentence (with '.', ':' or '!') and
+     * neither starts with a space (an indented list or example). Lists of subcommands show the first
+     * sentence only ({@link #commandList}).
+     */
+    private static void reflow(CommandLine cl) {
+        CommandLine.Model.CommandSpec spec = cl.getCommandSpec();
+        spec.usageMessage().description(reflow(spec.usageMessage().description()));
+        cl.getHelpSectionMap().put(CommandLine.Model.UsageMessageSpec.SECTION_KEY_COMMAND_LIST, ImgTool::commandList);
+        for (CommandLine sub : cl.getSubcommands().values()) {
+            reflow(sub);
+        }
+    }
+
+    /**
+     * The list of commands in the top-level help: each with its header or else the first sentence of
+     * its description (picocli's own list shows the first description element, which after
+     * {@link #reflow} is a whole paragraph).
+     */
+    private static String commandList(CommandLine.Help help) {
+        Map<String, CommandLine.Help> subs = help.subcommands();
+        if (subs.isEmpty()) {
+            return "";
+        }
+        int nameWidth = 0;
+        for (String name : subs.keySet()) {
+            nameWidth = Math.max(nameWidth, name.length());
+        }
+        nameWidth += 4;
+        int width = help.commandSpec().usageMessage().width();
+        CommandLine.Help.TextTable table = CommandLine.Help.TextTable.forColumns(help.colorScheme(),
+                new CommandLine.Help.Column(nameWidth, 2, CommandLine.Help.Column.Overflow.SPAN),
+                new CommandLine.Help.Column(width - nameWidth, 1, CommandLine.Help.Column.Overflow.WRAP));
+        for (Map.Entry<String, CommandLine.Help> e : subs.entrySet()) {
+            CommandLine.Model.UsageMessageSpec usage = e.getValue().commandSpec().usageMessage();
+            String[] d = usage.header().length > 0 ? usage.header() : usage.description();
+            table.addRowValues(e.getKey(), firstSentence(d.length == 0 ? "" : d[0]));
+        }
+        return table.toString();
+    }
+
+    /** Up to the first full stop that a capitalised word follows ("e.g." and "i.e." do not count). */
+    static String firstSentence(String text) {
+        java.util.regex.Matcher m = FULL_STOP.matcher(text);
+        String first = m.find() ? text.substring(0, m.start() + 1) : text.strip();
+        return first.endsWith(":") ? first.substring(0, first.length() - 1) + "." : first;
+    }
+
+    private static final java.util.regex.Pattern FULL_STOP = java.util.regex.Pattern.compile("(?<!e\\.g|i\\.e)\\.\\s+(?=[A-Z])");
+
+    static String[] reflow(String[] lines) {
+        java.util.List<String> out = new java.util.ArrayList<>();
+        for (String line : lines) {
+            int last = out.size() - 1;
+            if (last >= 0 && !line.isEmpty() && !line.startsWith(" ") && !out.get(last).isEmpty()
+                    && !out.get(last).startsWith(" ") && !out.get(last).matches("(?s).*[.:!]\\s*$")) {
+                out.set(last, out.get(last).stripTrailing() + " " + line.stripLeading());
+            } else {
+                out.add(line);
+            }
+        }
+        return out.toArray(String[]::new);
     }
 
     @Override
