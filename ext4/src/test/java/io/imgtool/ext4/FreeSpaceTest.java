@@ -100,6 +100,15 @@ class FreeSpaceTest {
                 Ext4Options.builder().writable(true).build())) {
             assertThat(vol.zeroFree(false)).isEqualTo(total);
         }
+        assertFreeReadsZero(img, free);
+        assertThat(Fsck.problems(img)).isNull();
+        try (Ext4Volume vol = Images.open(img)) {
+            assertThat(TreeSnapshot.diff(before, TreeSnapshot.of(vol.fileSystem().getPath("/"), null, true))).isEmpty();
+        }
+    }
+
+    /** Every byte of the byte ranges {@code free} of {@code img} reads as zero. */
+    static void assertFreeReadsZero(Path img, List<long[]> free) throws IOException {
         try (RawFileDevice d = RawFileDevice.open(img, false)) {
             ByteBuffer buf = ByteBuffer.allocate(1 << 20);
             for (long[] r : free) {
@@ -108,14 +117,10 @@ class FreeSpaceTest {
                     d.read(buf, o);
                     buf.flip();
                     while (buf.hasRemaining()) {
-                        assertThat(buf.get()).as("free byte at " + (o + buf.position() - 1)).isZero();
+                        assertThat(buf.get()).as(img.getFileName() + ": free byte at " + (o + buf.position() - 1)).isZero();
                     }
                 }
             }
-        }
-        assertThat(Fsck.problems(img)).isNull();
-        try (Ext4Volume vol = Images.open(img)) {
-            assertThat(TreeSnapshot.diff(before, TreeSnapshot.of(vol.fileSystem().getPath("/"), null, true))).isEmpty();
         }
     }
 }

@@ -68,7 +68,7 @@ class ZeroFreeNativeTest {
         runChild(jdk, discarded, "discard");
 
         for (Path p : List.of(zeroed, discarded)) {
-            assertFreeReadsZero(p, free);
+            FreeSpaceTest.assertFreeReadsZero(p, free);
             assertThat(Fsck.problems(p)).as(p.getFileName().toString()).isNull();
             try (Ext4Volume vol = Images.open(p)) {
                 assertThat(TreeSnapshot.diff(before, TreeSnapshot.of(vol.fileSystem().getPath("/"), null, true))).isEmpty();
@@ -99,22 +99,6 @@ class ZeroFreeNativeTest {
         assertThat(p.waitFor(120, TimeUnit.SECONDS)).isTrue();
         assertThat(p.exitValue()).as(out).isZero();
         assertThat(Long.parseLong(out)).as("free bytes reported").isPositive();
-    }
-
-    private static void assertFreeReadsZero(Path img, List<long[]> free) throws IOException {
-        try (RawFileDevice d = RawFileDevice.open(img, false)) {
-            ByteBuffer buf = ByteBuffer.allocate((int) MIB);
-            for (long[] r : free) {
-                for (long o = r[0]; o < r[1]; o += buf.capacity()) {
-                    buf.clear().limit((int) Math.min(buf.capacity(), r[1] - o));
-                    d.read(buf, o);
-                    buf.flip();
-                    while (buf.hasRemaining()) {
-                        assertThat(buf.get()).as(img.getFileName() + ": free byte at " + (o + buf.position() - 1)).isZero();
-                    }
-                }
-            }
-        }
     }
 
     /** The file's allocated storage in bytes (stat's block count, 512-byte units). */
