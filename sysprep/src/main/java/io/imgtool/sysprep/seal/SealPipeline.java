@@ -32,8 +32,11 @@ import io.imgtool.sysprep.inspect.GuestInspection;
 import io.imgtool.sysprep.inspect.GuestPartition;
 import io.imgtool.sysprep.inspect.GuestVolume;
 import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.channels.OverlappingFileLockException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.DirectoryStream;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
@@ -42,6 +45,7 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.SimpleFileVisitor;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -180,9 +184,29 @@ final class SealPipeline {
         return report("", "in-place", inputFormat.id(), s, space, dropped, sizes, p.artifacts, p.signatures, p.indexEntry);
     }
 
+    /** The prefix of the hidden work folders beside an output; see {@link #toOutput}. */
+    static final String WORK_PREFIX = ".imgtool-seal-";
+    private static final String WORK_LOCK = ".lock";
+
+    /**
+     * Seals into a new image. The work (the overlay, the output before its rename) happens in a
+     * hidden folder beside the output, {@code .imgtool-seal-*}, whose {@code .lock} file this run
+     * holds locked until it has removed the folder. A run killed outright (SIGKILL, power loss)
+     * leaves the folder behind; the kernel drops its lock, so the next seal into the same
+     * directory finds it unlocked and removes it, and never touches the folder of a seal still
+     * running.
+     */
     private SealReport toOutput(long start) throws IOException {
         Path out = o.output.toAbsolutePath();
-        Path work = Files.createTempDirectory(out.getParent(), ".imgtool-seal-");
+        removeStaleWorkFolders(out.getParent());
+        Path work = Files.createTempDirectory(out.getParent(), WORK_PREFIX);
+        FileChannel lockChannel;
+        try {
+            lockChannel = lockWorkFolder(work);
+        } catch (IOException | RuntimeException e) {
+            deleteQuietly(work);
+            throw e;
+        }
         Thread cleanup = new Thread(() -> deleteQuietly(work), "imgtool-seal-cleanup");
         Runtime.getRuntime().addShutdownHook(cleanup);
         try {
@@ -239,11 +263,61 @@ final class SealPipeline {
                     p.indexEntry);
         } finally {
             deleteQuietly(work);
+            if (lockChannel != null) {
+                lockChannel.close();
+            }
             try {
                 Runtime.getRuntime().removeShutdownHook(cleanup);
             } catch (IllegalStateException e) {
                 // shutting down: the hook runs anyway
             }
+        }
+    }
+
+    /**
+     * Creates and locks the work folder's lock file; returns its channel, to be closed when the
+     * folder is gone. Where the filesystem cannot lock, the lock file is removed again (null): a
+     * folder without one is never taken for stale.
+     */
+    private static FileChannel lockWorkFolder(Path work) throws IOException {
+        Path lockFile = work.resolve(WORK_LOCK);
+        FileChannel ch = FileChannel.open(lockFile, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+        try {
+            ch.lock();
+            return ch;
+        } catch (IOException e) {
+            ch.close();
+            Files.deleteIfExists(lockFile);
+            return null;
+        }
+    }
+
+    /**
+     * Removes the work folders in {@code dir} left by seals that were killed: those whose lock file
+     * nobody holds. A folder whose lock is held (a seal running in another process or this one) or
+     * that has no lock file (made by another program, or by a run killed in the instant between
+     * making the folder and its lock) is left alone.
+     */
+    private void removeStaleWorkFolders(Path dir) {
+        try (DirectoryStream<Path> folders = Files.newDirectoryStream(dir, WORK_PREFIX + "*")) {
+            for (Path folder : folders) {
+                Path lockFile = folder.resolve(WORK_LOCK);
+                if (!Files.isDirectory(folder, LinkOption.NOFOLLOW_LINKS)
+                        || !Files.isRegularFile(lockFile, LinkOption.NOFOLLOW_LINKS)) {
+                    continue;
+                }
+                try (FileChannel ch = FileChannel.open(lockFile, StandardOpenOption.WRITE)) {
+                    if (ch.tryLock() == null) {
+                        continue;
+                    }
+                    o.progress.accept("removing " + folder.getFileName() + ", the work folder of an interrupted seal");
+                    deleteQuietly(folder);
+                } catch (OverlappingFileLockException e) {
+                    // a seal of this process is working there
+                }
+            }
+        } catch (IOException e) {
+            // best effort: a leftover folder costs space, never correctness
         }
     }
 

@@ -78,6 +78,7 @@ class SealCrashTest {
     void killedWritingANewImageLeavesTheInputAndNoPartialOutput() throws Exception {
         Random rnd = new Random(7);
         String before = SealerOutputTest.sha256(pristine);
+        long leftBehind = 0;
         for (int run = 0; run < 4; run++) {
             Path outDir = Files.createDirectories(dir.resolve("out-" + run));
             Path out = outDir.resolve("golden.qcow2");
@@ -91,8 +92,23 @@ class SealCrashTest {
                 List<String> names = s.map(p -> p.getFileName().toString()).filter(n -> !n.equals("golden.qcow2")).toList();
                 assertThat(names).as("run " + run + ": " + k + ": only temporary names besides the output").allMatch(
                         n -> n.startsWith("."));
+                if (!k.finished()) {
+                    leftBehind += names.stream().filter(n -> n.startsWith(SealPipeline.WORK_PREFIX)).count();
+                }
+            }
+            // The next seal into that directory removes what the killed one left, and its own folder.
+            List<String> said = new ArrayList<>();
+            Sealer.builder().input(pristine).output(outDir.resolve("again.qcow2")).checksums().progress(said::add).build().seal();
+            try (Stream<Path> s = Files.list(outDir)) {
+                assertThat(s.map(p -> p.getFileName().toString()))
+                        .as("run " + run + ": no work folder after a seal that finished")
+                        .noneMatch(n -> n.startsWith(SealPipeline.WORK_PREFIX));
+            }
+            if (!k.finished()) {
+                assertThat(said).as("run " + run).anyMatch(m -> m.contains("work folder of an interrupted seal"));
             }
         }
+        assertThat(leftBehind).as("runs killed with their work folder in place").isPositive();
     }
 
     record Kill(List<String> progress, int delayMs, boolean finished) {

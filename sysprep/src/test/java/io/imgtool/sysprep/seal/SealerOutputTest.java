@@ -146,6 +146,30 @@ class SealerOutputTest {
     }
 
     @Test
+    void staleWorkFoldersAreRemovedAndBusyOnesKept() throws Exception {
+        Path outDir = Files.createDirectories(dir.resolve("work-folders"));
+        Path stale = Files.createDirectories(outDir.resolve(SealPipeline.WORK_PREFIX + "stale"));
+        Files.write(stale.resolve(".lock"), new byte[0]);
+        Files.write(stale.resolve("work.qcow2"), new byte[4096]);
+        Path busy = Files.createDirectories(outDir.resolve(SealPipeline.WORK_PREFIX + "busy"));
+        Path foreign = Files.createDirectories(outDir.resolve(SealPipeline.WORK_PREFIX + "no-lock"));
+        List<String> said = new java.util.ArrayList<>();
+        try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(busy.resolve(".lock"),
+                java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.WRITE)) {
+            ch.lock(); // as a seal running in this process holds it
+            base(outDir.resolve("out.qcow2")).progress(said::add).build().seal();
+        }
+        assertThat(stale).doesNotExist();
+        assertThat(busy).isDirectory();
+        assertThat(foreign).isDirectory();
+        assertThat(said).contains("removing " + stale.getFileName() + ", the work folder of an interrupted seal");
+        try (java.util.stream.Stream<Path> s = Files.list(outDir)) {
+            assertThat(s.map(p -> p.getFileName().toString()).sorted())
+                    .containsExactly(busy.getFileName().toString(), foreign.getFileName().toString(), "SHA256SUMS", "out.qcow2");
+        }
+    }
+
+    @Test
     void dryRunWritesNothingAndListsTheChanges() throws Exception {
         Path d = Files.createDirectories(dir.resolve("dry"));
         String before = sha256(gpt);
