@@ -22,6 +22,9 @@ class FastPathTest {
                 new String[] {"part", "types"},
                 new String[] {"part", "resize", "x.img", "1"},
                 new String[] {"--help"},
+                new String[] {"--version"},
+                new String[] {"-V"},
+                new String[] {"--version", "--help"},
                 new String[] {"help", "label"},
                 new String[] {"nosuch"});
         for (String[] args : cases) {
@@ -31,5 +34,6 @@ class FastPathTest {
         }
         assertThat(ImgTool.commandLine("label").getSubcommands()).containsOnlyKeys("label");
         assertThat(ImgTool.commandLine("--help").getSubcommands()).containsKeys("help", "part", "label");
+        assertThat(ImgTool.commandLine("--version").getSubcommands()).isEmpty();
     }
 }
