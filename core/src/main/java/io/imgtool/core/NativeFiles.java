@@ -110,13 +110,14 @@ final class NativeFiles {
         if (!ForeignCalls.allowed()) {
             return;
         }
-        Thread t = new Thread(() -> {
-            if (available()) { // initialises Open's holder: the linker, libc's lookup, open
-                boolean all = Fallocate.FALLOCATE != null & Close.CLOSE != null & Lseek.LSEEK != null;
-            }
-        }, "imgtool-bind-libc");
+        Thread t = new Thread(() -> bindAll(), "imgtool-bind-libc");
         t.setDaemon(true);
         t.start();
+    }
+
+    /** Initialises every holder class (their static fields are the bound handles); true if all bound. */
+    private static boolean bindAll() {
+        return available() && Fallocate.FALLOCATE != null && Close.CLOSE != null && Lseek.LSEEK != null;
     }
 
     /** Whether libc's {@code open} could be bound here (Java 22+ on Linux, native calls not turned off). */

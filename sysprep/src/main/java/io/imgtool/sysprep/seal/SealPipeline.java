@@ -187,6 +187,11 @@ final class SealPipeline {
     /** The prefix of the hidden work folders beside an output; see {@link #toOutput}. */
     static final String WORK_PREFIX = ".imgtool-seal-";
     private static final String WORK_LOCK = ".lock";
+    /**
+     * The work folders of seals running in this JVM. Their lock files are never opened by the stale
+     * check: closing any descriptor of a file drops all of a process's POSIX locks on it.
+     */
+    private static final java.util.Set<Path> RUNNING = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
     /**
      * Seals into a new image. The work (the overlay, the output before its rename) happens in a
@@ -200,11 +205,13 @@ final class SealPipeline {
         Path out = o.output.toAbsolutePath();
         removeStaleWorkFolders(out.getParent());
         Path work = Files.createTempDirectory(out.getParent(), WORK_PREFIX);
+        RUNNING.add(work);
         FileChannel lockChannel;
         try {
             lockChannel = lockWorkFolder(work);
         } catch (IOException | RuntimeException e) {
             deleteQuietly(work);
+            RUNNING.remove(work);
             throw e;
         }
         Thread cleanup = new Thread(() -> deleteQuietly(work), "imgtool-seal-cleanup");
@@ -266,6 +273,7 @@ final class SealPipeline {
             if (lockChannel != null) {
                 lockChannel.close();
             }
+            RUNNING.remove(work);
             try {
                 Runtime.getRuntime().removeShutdownHook(cleanup);
             } catch (IllegalStateException e) {
@@ -275,19 +283,21 @@ final class SealPipeline {
     }
 
     /**
-     * Creates and locks the work folder's lock file; returns its channel, to be closed when the
-     * folder is gone. Where the filesystem cannot lock, the lock file is removed again (null): a
-     * folder without one is never taken for stale.
+     * Creates the work folder's lock file, locked: made under another name, locked, then renamed,
+     * so that a {@code .lock} another seal can see is never one not yet locked. Returns its
+     * channel, to be closed when the folder is gone. Where the filesystem cannot lock there is no
+     * lock file (null): a folder without one is never taken for stale.
      */
     private static FileChannel lockWorkFolder(Path work) throws IOException {
-        Path lockFile = work.resolve(WORK_LOCK);
-        FileChannel ch = FileChannel.open(lockFile, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+        Path unlocked = work.resolve(WORK_LOCK + ".new");
+        FileChannel ch = FileChannel.open(unlocked, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
         try {
             ch.lock();
+            Files.move(unlocked, work.resolve(WORK_LOCK), StandardCopyOption.ATOMIC_MOVE);
             return ch;
         } catch (IOException e) {
             ch.close();
-            Files.deleteIfExists(lockFile);
+            Files.deleteIfExists(unlocked);
             return null;
         }
     }
@@ -302,7 +312,7 @@ final class SealPipeline {
         try (DirectoryStream<Path> folders = Files.newDirectoryStream(dir, WORK_PREFIX + "*")) {
             for (Path folder : folders) {
                 Path lockFile = folder.resolve(WORK_LOCK);
-                if (!Files.isDirectory(folder, LinkOption.NOFOLLOW_LINKS)
+                if (RUNNING.contains(folder) || !Files.isDirectory(folder, LinkOption.NOFOLLOW_LINKS)
                         || !Files.isRegularFile(lockFile, LinkOption.NOFOLLOW_LINKS)) {
                     continue;
                 }
@@ -313,7 +323,7 @@ final class SealPipeline {
                     o.progress.accept("removing " + folder.getFileName() + ", the work folder of an interrupted seal");
                     deleteQuietly(folder);
                 } catch (OverlappingFileLockException e) {
-                    // a seal of this process is working there
+                    // locked by this JVM after all (not through a seal of this class): in use
                 }
             }
         } catch (IOException e) {
