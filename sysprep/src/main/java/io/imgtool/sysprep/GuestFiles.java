@@ -1,6 +1,7 @@
 package io.imgtool.sysprep;
 
 import io.imgtool.core.ImageFormatException;
+import io.imgtool.core.Owners;
 import io.imgtool.core.UnsupportedFeatureException;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -766,15 +767,7 @@ public final class GuestFiles {
     }
 
     private static int numeric(String name) {
-        if (name.isEmpty() || name.length() > 10) {
-            return -1;
-        }
-        for (int i = 0; i < name.length(); i++) {
-            if (!Character.isDigit(name.charAt(i))) {
-                return -1;
-            }
-        }
-        long v = Long.parseLong(name);
+        long v = Owners.numericId(name);
         return v > Integer.MAX_VALUE ? -1 : (int) v;
     }
 

@@ -1,6 +1,7 @@
 package io.imgtool.ext4.mkfs;
 
 import io.imgtool.core.ImageException;
+import io.imgtool.core.Owners;
 import io.imgtool.ext4.internal.Names;
 import io.imgtool.ext4.nio.Ext4XattrView;
 import java.io.IOException;
@@ -174,16 +175,8 @@ final class SourceTree {
      * else the view's id.
      */
     private static long id(Object principal, Object viewId) {
-        if (principal instanceof java.security.Principal pr) {
-            String name = pr.getName();
-            if (!name.isEmpty() && name.length() <= 10 && name.chars().allMatch(c -> c >= '0' && c <= '9')) {
-                long v = Long.parseLong(name);
-                if (v <= 0xFFFFFFFFL) {
-                    return v;
-                }
-            }
-        }
-        return ((Number) viewId).longValue() & 0xFFFFFFFFL;
+        long named = principal instanceof java.security.Principal pr ? Owners.numericId(pr.getName()) : -1;
+        return named >= 0 ? named : ((Number) viewId).longValue() & 0xFFFFFFFFL;
     }
 
     /** Applies what was read to {@code n}; false when the file is left out. Runs in tree order. */
