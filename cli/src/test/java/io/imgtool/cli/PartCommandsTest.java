@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.imgtool.core.Json;
 import io.imgtool.testdata.ReferenceTools;
+import java.io.IOException;
 import java.io.RandomAccessFile;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -113,9 +114,7 @@ class PartCommandsTest {
         String i = img.toString();
         ok("part", "create", i);
         ok("part", "add", i, "-c", "root");
-        try (FileChannel ch = FileChannel.open(img, StandardOpenOption.WRITE)) {
-            ch.write(ByteBuffer.wrap(new byte[] {0x42}), 512 + 16); // primary header CRC
-        }
+        flipByte(img, 512 + 16); // primary header CRC
         Cli.Run v = Cli.run("part", "verify", i);
         assertThat(v.exit()).isEqualTo(ExitCodes.PROBLEMS);
         assertThat(v.out()).contains("problem: primary GPT header at LBA 1: header CRC32 mismatch");
@@ -167,13 +166,23 @@ class PartCommandsTest {
                 .isEqualTo(ExitCodes.CORRUPT);
         assertThat(Cli.run("part", "list", "--sector-size", "1024", i).exit()).isEqualTo(ExitCodes.USAGE);
         assertThat(Cli.run("part", "resize", i, "1").exit()).isEqualTo(ExitCodes.USAGE);
-        try (FileChannel ch = FileChannel.open(img, StandardOpenOption.WRITE)) {
-            ch.write(ByteBuffer.wrap(new byte[] {0x42}), 512 + 16);
-            ch.write(ByteBuffer.wrap(new byte[] {0x42}), (64L << 20) - 512 + 16);
-        }
+        flipByte(img, 512 + 16); // both header CRCs
+        flipByte(img, (64L << 20) - 512 + 16);
         Cli.Run corrupt = Cli.run("part", "list", i);
         assertThat(corrupt.exit()).isEqualTo(ExitCodes.CORRUPT);
         assertThat(corrupt.err()).contains("no intact copy");
+    }
+
+    /**
+     * Inverts the byte at {@code at}: a damage that always changes it (writing a fixed value left a
+     * header intact whenever its CRC, random with the disk GUID, already had that byte).
+     */
+    private static void flipByte(Path img, long at) throws IOException {
+        try (FileChannel ch = FileChannel.open(img, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+            ByteBuffer b = ByteBuffer.allocate(1);
+            ch.read(b, at);
+            ch.write(ByteBuffer.wrap(new byte[] {(byte) ~b.get(0)}), at);
+        }
     }
 
     @Test
