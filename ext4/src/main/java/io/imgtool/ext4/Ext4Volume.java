@@ -387,13 +387,7 @@ public final class Ext4Volume implements Closeable {
      * commits first, so blocks freed so far count.
      */
     public List<Extent> freeExtents() throws IOException {
-        if (writer != null) {
-            synchronized (writer) {
-                writer.flush();
-                return FreeSpace.extents(engine.fs);
-            }
-        }
-        return FreeSpace.extents(engine.fs);
+        return committedFreeExtents(null);
     }
 
     /**
@@ -402,13 +396,22 @@ public final class Ext4Volume implements Closeable {
      * {@code problems} instead of failing the whole map.
      */
     public List<Extent> freeExtentsSkippingBadGroups(List<String> problems) throws IOException {
+        return committedFreeExtents(java.util.Objects.requireNonNull(problems, "problems"));
+    }
+
+    /** The free-space scan after committing a writable volume; strict when {@code problems} is null. */
+    private List<Extent> committedFreeExtents(List<String> problems) throws IOException {
         if (writer != null) {
             synchronized (writer) {
                 writer.flush();
-                return FreeSpace.extentsSkippingBadGroups(engine.fs, problems);
+                return scanFree(problems);
             }
         }
-        return FreeSpace.extentsSkippingBadGroups(engine.fs, problems);
+        return scanFree(problems);
+    }
+
+    private List<Extent> scanFree(List<String> problems) throws IOException {
+        return problems == null ? FreeSpace.extents(engine.fs) : FreeSpace.extentsSkippingBadGroups(engine.fs, problems);
     }
 
     /**

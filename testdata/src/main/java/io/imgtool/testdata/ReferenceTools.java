@@ -88,6 +88,13 @@ public final class ReferenceTools {
         return null;
     }
 
+    /** {@link #require}s each of {@code tools}, before a test builds anything with them. */
+    public static void requireAll(String... tools) {
+        for (String t : tools) {
+            require(t);
+        }
+    }
+
     /**
      * Returns the tool's path. If it is missing: under CI the test fails; elsewhere it is skipped
      * with a message on stderr that names the package to install.

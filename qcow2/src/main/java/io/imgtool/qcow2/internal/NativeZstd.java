@@ -13,10 +13,11 @@ import java.nio.ByteBuffer;
 
 /**
  * The system's zstd library ({@code libzstd.so.1}), where the JVM can call it: Java 22 or newer
- * (the Foreign Function and Memory API, through core's {@link ForeignCalls}), on a 64-bit Linux that has the library (Debian's libzstd1, which systemd needs, so it
- * is nearly always there). It is what QEMU itself links, and it compresses about four times as fast
- * as aircompressor's pure-Java zstd (measured on the benchmark's data, see docs/qcow2.md); where it
- * is not available, {@link Codec} uses aircompressor, whose output QEMU reads just as well.
+ * (the Foreign Function and Memory API, through core's {@link ForeignCalls}), on a 64-bit Linux
+ * that has the library (Debian's libzstd1, which systemd needs, so it is nearly always there). It
+ * is what QEMU itself links, and it compresses about four times as fast as aircompressor's
+ * pure-Java zstd (measured on the benchmark's data, see docs/qcow2.md); where it is not available,
+ * {@link Codec} uses aircompressor, whose output QEMU reads just as well.
  * {@code -Dimgtool.native=false} turns it off (as for {@code core}'s native file calls).
  *
  * <p>Calls take native addresses of direct buffers; the caller keeps the buffers alive.

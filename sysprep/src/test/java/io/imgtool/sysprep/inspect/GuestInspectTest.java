@@ -35,9 +35,7 @@ class GuestInspectTest {
 
     @BeforeAll
     static void images() throws Exception {
-        for (String t : List.of("sgdisk", "sfdisk", "mkfs.ext4", "mkfs.vfat", "mkswap", "qemu-img")) {
-            ReferenceTools.require(t);
-        }
+        ReferenceTools.requireAll("sgdisk", "sfdisk", "mkfs.ext4", "mkfs.vfat", "mkswap", "qemu-img");
         gpt = TestImages.gptMulti(Files.createDirectories(dir.resolve("gpt")), UsedGuestTree.debian());
     }
 

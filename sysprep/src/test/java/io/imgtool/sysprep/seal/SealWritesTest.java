@@ -39,9 +39,7 @@ class SealWritesTest {
 
     @BeforeAll
     static void tools() throws Exception {
-        for (String t : List.of("qemu-img", "sgdisk", "e2fsck", "mkfs.ext4", "sfdisk")) {
-            ReferenceTools.require(t);
-        }
+        ReferenceTools.requireAll("qemu-img", "sgdisk", "e2fsck", "mkfs.ext4", "sfdisk");
         image = DebianImages.used();
     }
 

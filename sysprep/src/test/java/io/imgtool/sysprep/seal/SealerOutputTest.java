@@ -59,9 +59,7 @@ class SealerOutputTest {
 
     @BeforeAll
     static void image() throws Exception {
-        for (String t : List.of("sgdisk", "mkfs.ext4", "mkfs.vfat", "mkswap", "qemu-img", "e2fsck", "sha256sum", "xz")) {
-            ReferenceTools.require(t);
-        }
+        ReferenceTools.requireAll("sgdisk", "mkfs.ext4", "mkfs.vfat", "mkswap", "qemu-img", "e2fsck", "sha256sum", "xz");
         gpt = TestImages.gptMulti(Files.createDirectories(dir.resolve("img")), UsedGuestTree.debian());
         try (BlockDevice d = DiskImage.open(gpt, false)) {
             dropped = DiskSpace.compute(d).dropped();
