@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.imgtool.core.Json;
 import io.imgtool.testdata.ReferenceTools;
+import io.imgtool.testdata.Scratch;
 import io.imgtool.testdata.Trees;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -33,10 +34,7 @@ class FsCommandsTest {
     @BeforeAll
     void build() throws IOException {
         ReferenceTools.require("mkfs.ext4");
-        work = Path.of(System.getProperty("java.io.tmpdir"), "cli-fs");
-        if (Files.exists(work)) {
-            ReferenceTools.runOk("rm", "-rf", work.toString());
-        }
+        work = Scratch.dir("cli-fs");
         tree = work.resolve("tree");
         Trees.build(tree, Trees.Spec.plain(5));
         image = work.resolve("fs.img");

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.imgtool.core.Json;
 import io.imgtool.testdata.ReferenceTools;
+import io.imgtool.testdata.Scratch;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -29,10 +30,7 @@ class FsWriteCommandsTest {
     @BeforeAll
     void build() throws IOException {
         ReferenceTools.require("mkfs.ext4");
-        work = Path.of(System.getProperty("java.io.tmpdir"), "cli-fs-write");
-        if (Files.exists(work)) {
-            ReferenceTools.runOk("rm", "-rf", work.toString());
-        }
+        work = Scratch.dir("cli-fs-write");
         host = Files.createDirectories(work.resolve("host"));
         Files.writeString(host.resolve("motd"), "welcome\n");
         Files.createDirectories(host.resolve("conf.d/sub"));
@@ -148,7 +146,7 @@ class FsWriteCommandsTest {
                 view.toString()).stdout().trim()).isEqualTo("SLX_SYS");
         assertThat(ReferenceTools.runOk("sgdisk", "-i", "2", view.toString()).stdout()).contains("Partition name: 'SLX_SYS'");
         Path part = work.resolve("part-" + format + ".img");
-        ReferenceTools.runOk("dd", "if=" + view, "of=" + part, "bs=512", "skip=" + first, "count=" + (80 * 2048),
+        ReferenceTools.runOk("dd", "conv=sparse", "if=" + view, "of=" + part, "bs=512", "skip=" + first, "count=" + (80 * 2048),
                 "status=none");
         assertThat(ReferenceTools.runOk("dumpe2fs", "-h", part.toString()).stdout())
                 .contains("Filesystem volume name:   SLX_SYS");

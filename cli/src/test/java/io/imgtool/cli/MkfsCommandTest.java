@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.imgtool.core.Json;
 import io.imgtool.testdata.ReferenceTools;
+import io.imgtool.testdata.Scratch;
 import io.imgtool.testdata.Trees;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -23,10 +24,7 @@ class MkfsCommandTest {
     @BeforeAll
     void build() throws IOException {
         ReferenceTools.require("e2fsck");
-        work = Path.of(System.getProperty("java.io.tmpdir"), "cli-mkfs");
-        if (Files.exists(work)) {
-            ReferenceTools.runOk("rm", "-rf", work.toString());
-        }
+        work = Scratch.dir("cli-mkfs");
         tree = work.resolve("tree");
         Trees.build(tree, Trees.Spec.plain(9));
     }
@@ -88,7 +86,7 @@ class MkfsCommandTest {
         long first = Long.parseLong(info.replaceAll("(?s).*First sector: (\\d+).*", "$1"));
         long last = Long.parseLong(info.replaceAll("(?s).*Last sector: (\\d+).*", "$1"));
         Path part = work.resolve("part2.img");
-        ReferenceTools.runOk("dd", "if=" + disk, "of=" + part, "bs=512", "skip=" + first, "count=" + (last - first + 1),
+        ReferenceTools.runOk("dd", "conv=sparse", "if=" + disk, "of=" + part, "bs=512", "skip=" + first, "count=" + (last - first + 1),
                 "status=none");
         fsck(part);
         assertThat(ReferenceTools.runOk("dumpe2fs", "-h", part.toString()).stdout()).contains("part2");

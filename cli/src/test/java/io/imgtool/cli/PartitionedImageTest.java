@@ -3,6 +3,7 @@ package io.imgtool.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.imgtool.testdata.ReferenceTools;
+import io.imgtool.testdata.Scratch;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -33,10 +34,7 @@ class PartitionedImageTest {
 
     @BeforeAll
     void build() throws IOException {
-        work = Path.of(System.getProperty("java.io.tmpdir"), "cli-partitioned");
-        if (Files.exists(work)) {
-            ReferenceTools.runOk("rm", "-rf", work.toString());
-        }
+        work = Scratch.dir("cli-partitioned");
         Path data = Files.createDirectories(work.resolve("data"));
         Files.writeString(data.resolve("payload.txt"), "data partition\n");
         Path root = Files.createDirectories(work.resolve("root"));
@@ -82,7 +80,7 @@ class PartitionedImageTest {
 
     private Path image(ImageFormat format, String name) throws IOException {
         Path copy = work.resolve(name + ".raw");
-        Files.copy(raw, copy, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        Scratch.copy(raw, copy);
         return format.adopt(copy);
     }
 

@@ -105,7 +105,7 @@ class SampleGuestTest {
         Path root = tmp.resolve(raw.getFileName() + ".root");
         long size = Files.size(raw);
         long end = ((size / 512 - 33) / 2048 * 2048) * 512;
-        ReferenceTools.runOk("dd", "if=" + raw, "of=" + root, "bs=1M", "skip=4", "count=" + ((end - (4 << 20)) >> 20),
+        ReferenceTools.runOk("dd", "conv=sparse", "if=" + raw, "of=" + root, "bs=1M", "skip=4", "count=" + ((end - (4 << 20)) >> 20),
                 "conv=sparse", "status=none");
         return root;
     }

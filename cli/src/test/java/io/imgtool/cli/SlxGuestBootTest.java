@@ -74,7 +74,7 @@ class SlxGuestBootTest {
         assertThat(ReferenceTools.runOk("blkid", "-p", "-o", "export", "-O", Long.toString(1L << 20), raw.toString())
                 .stdout()).contains("TYPE=ext4");
         Path root = dir.resolve("root.ext4");
-        ReferenceTools.runOk("dd", "if=" + raw, "of=" + root, "bs=1M", "skip=1", "status=none");
+        ReferenceTools.runOk("dd", "conv=sparse", "if=" + raw, "of=" + root, "bs=1M", "skip=1", "status=none");
         ReferenceTools.runOk("e2fsck", "-fn", root.toString());
     }
 

@@ -19,6 +19,7 @@ import io.imgtool.ext4.ondisk.Inode;
 import io.imgtool.ext4.ondisk.Le;
 import io.imgtool.ext4.ondisk.Superblock;
 import io.imgtool.testdata.ReferenceTools;
+import io.imgtool.testdata.Scratch;
 import io.imgtool.testdata.Trees;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -29,7 +30,6 @@ import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.SimpleFileVisitor;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -142,7 +142,7 @@ class CorruptionTest {
 
     private Path copy(Path from, String name) throws IOException {
         Path p = work.resolve(name + ".img");
-        Files.copy(from, p, StandardCopyOption.REPLACE_EXISTING);
+        Scratch.copy(from, p);
         return p;
     }
 

@@ -7,6 +7,7 @@ import io.imgtool.core.RawFileDevice;
 import io.imgtool.testdata.FaultInjectingDevice;
 import io.imgtool.testdata.JavaChild;
 import io.imgtool.testdata.ReferenceTools;
+import io.imgtool.testdata.Scratch;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -14,7 +15,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.FileSystem;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -52,7 +52,7 @@ class CrashTest {
     /** Replays the journal on a copy and snapshots the tree there. */
     private static Map<String, String> replayedTree(Path image) throws IOException {
         Path copy = image.resolveSibling(image.getFileName() + ".replayed");
-        Files.copy(image, copy, StandardCopyOption.REPLACE_EXISTING);
+        Scratch.copy(image, copy);
         try {
             ReferenceTools.Result j = ReferenceTools.run("e2fsck", "-E", "journal_only", "-y", copy.toString());
             assertThat(j.exit()).as(j.describe()).isLessThanOrEqualTo(1);
@@ -159,7 +159,7 @@ class CrashTest {
         int ops = 24;
         int every = 6;
         Path probe = work.resolve("probe.img");
-        Files.copy(base, probe, StandardCopyOption.REPLACE_EXISTING);
+        Scratch.copy(base, probe);
         FaultInjectingDevice counting = new FaultInjectingDevice(RawFileDevice.open(probe, true), -1);
         assertThat(session(counting, seed, ops, every)).isEqualTo(ops / every);
         long total = counting.mutations();
@@ -168,7 +168,7 @@ class CrashTest {
         long step = Math.max(1, total / samples);
         Path img = work.resolve("f.img");
         for (long n = 0; n < total; n += step) {
-            Files.copy(base, img, StandardCopyOption.REPLACE_EXISTING);
+            Scratch.copy(base, img);
             int flushes = session(new FaultInjectingDevice(RawFileDevice.open(img, true), n), seed, ops, every);
             String where = "layout " + layout + ": device failing after " + n + " of " + total + " writes, "
                     + flushes + " flushes returned";

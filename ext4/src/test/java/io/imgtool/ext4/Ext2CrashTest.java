@@ -5,10 +5,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.imgtool.core.RawFileDevice;
 import io.imgtool.testdata.FaultInjectingDevice;
 import io.imgtool.testdata.ReferenceTools;
+import io.imgtool.testdata.Scratch;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.List;
 import java.util.Map;
 import java.util.regex.Pattern;
@@ -92,7 +91,7 @@ class Ext2CrashTest {
         int ops = 24;
         int every = 6;
         Path probe = work.resolve("probe.img");
-        Files.copy(base, probe, StandardCopyOption.REPLACE_EXISTING);
+        Scratch.copy(base, probe);
         FaultInjectingDevice counting = new FaultInjectingDevice(RawFileDevice.open(probe, true), -1);
         try (Ext4Volume vol = Ext4Volume.openOwning(counting, Ext4Options.builder().writable(true).randomSeed(seed).build())) {
             RandomOps gen = new RandomOps(seed, 200);
@@ -109,7 +108,7 @@ class Ext2CrashTest {
         long step = Math.max(1, total / samples);
         Path img = work.resolve("f.img");
         for (long n = 0; n < total; n += step) {
-            Files.copy(base, img, StandardCopyOption.REPLACE_EXISTING);
+            Scratch.copy(base, img);
             int flushes = session(RawFileDevice.open(img, true), n, seed, ops, every);
             String where = "device failing after " + n + " of " + total + " writes, " + flushes + " flushes returned";
             ReferenceTools.Result check = ReferenceTools.run("e2fsck", "-fn", img.toString());

@@ -1,10 +1,10 @@
 package io.imgtool.ext4;
 
 import io.imgtool.testdata.ReferenceTools;
+import io.imgtool.testdata.Scratch;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 
 /** e2fsck as the judge of images the writer produced. */
 public final class Fsck {
@@ -24,7 +24,7 @@ public final class Fsck {
      */
     public static String afterReplay(Path image) throws IOException {
         Path copy = image.resolveSibling(image.getFileName() + ".fsck-copy");
-        Files.copy(image, copy, StandardCopyOption.REPLACE_EXISTING);
+        Scratch.copy(image, copy);
         try {
             ReferenceTools.Result j = ReferenceTools.run("e2fsck", "-E", "journal_only", "-y", copy.toString());
             if (j.exit() > 1) {

@@ -6,6 +6,7 @@ import io.imgtool.ext4.internal.DxHash;
 import io.imgtool.ext4.nio.Ext4FileAttributes;
 import io.imgtool.ext4.ondisk.DxRootInfo;
 import io.imgtool.testdata.ReferenceTools;
+import io.imgtool.testdata.Scratch;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.FileSystem;
@@ -13,7 +14,6 @@ import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -177,6 +177,6 @@ class HtreeTest {
     }
 
     static void copy(Path a, Path b) throws IOException {
-        Files.copy(a, b, StandardCopyOption.REPLACE_EXISTING);
+        Scratch.copy(a, b);
     }
 }

@@ -2,6 +2,7 @@ package io.imgtool.ext4;
 
 import io.imgtool.core.RawFileDevice;
 import io.imgtool.testdata.ReferenceTools;
+import io.imgtool.testdata.Scratch;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -14,15 +15,9 @@ final class Images {
     private Images() {
     }
 
-    /** Scratch directory under target/tmp (surefire's java.io.tmpdir). */
+    /** Scratch folder {@code ext4-NAME} under target/tmp, removed after the test class. */
     static Path scratch(String name) throws IOException {
-        Path p = Path.of(System.getProperty("java.io.tmpdir"), "ext4-" + name);
-        if (Files.exists(p)) {
-            try (var w = Files.walk(p)) {
-                w.sorted(java.util.Comparator.reverseOrder()).forEach(q -> q.toFile().delete());
-            }
-        }
-        return Files.createDirectories(p);
+        return Scratch.dir("ext4-" + name);
     }
 
     /**

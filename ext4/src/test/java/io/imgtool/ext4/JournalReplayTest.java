@@ -11,6 +11,7 @@ import io.imgtool.ext4.ondisk.Checksums;
 import io.imgtool.ext4.ondisk.Inode;
 import io.imgtool.ext4.ondisk.Le;
 import io.imgtool.testdata.ReferenceTools;
+import io.imgtool.testdata.Scratch;
 import io.imgtool.testdata.TreeSnapshot;
 import io.imgtool.testdata.Trees;
 import java.io.IOException;
@@ -21,7 +22,6 @@ import java.nio.file.FileSystem;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -97,7 +97,7 @@ class JournalReplayTest {
         boolean v1Checksums = ReferenceTools.runOk("dumpe2fs", "-h", img.toString()).stdout()
                 .contains("journal_checksum ");
         Path recovered = work.resolve("recovered.img");
-        Files.copy(img, recovered, StandardCopyOption.REPLACE_EXISTING);
+        Scratch.copy(img, recovered);
         ReferenceTools.Result r = ReferenceTools.run("e2fsck", "-fy", recovered.toString());
         assertThat(r.exit()).as(r.describe()).isIn(0, 1);
         assertThat(r.stdout()).contains("recovering journal");

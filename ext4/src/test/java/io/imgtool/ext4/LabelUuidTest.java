@@ -6,11 +6,10 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.imgtool.core.ImageException;
 import io.imgtool.core.RawFileDevice;
 import io.imgtool.testdata.ReferenceTools;
+import io.imgtool.testdata.Scratch;
 import io.imgtool.testdata.Trees;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.List;
 import java.util.UUID;
 import java.util.stream.Collectors;
@@ -91,7 +90,7 @@ class LabelUuidTest {
         ReferenceTools.require("tune2fs");
         Path img = image(name, mkfs, List.of(args.split(" ")));
         Path theirs = img.resolveSibling(name + "-tune2fs.img");
-        Files.copy(img, theirs, StandardCopyOption.REPLACE_EXISTING);
+        Scratch.copy(img, theirs);
         UUID u = UUID.fromString("0f0e0d0c-0b0a-4908-8706-050403020100");
         ReferenceTools.runOk("tune2fs", "-U", u.toString(), theirs.toString());
         try (Ext4Volume vol = writable(img)) {

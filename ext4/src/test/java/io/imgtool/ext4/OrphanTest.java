@@ -5,11 +5,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.imgtool.core.RawFileDevice;
 import io.imgtool.ext4.nio.Ext4FileAttributes;
 import io.imgtool.testdata.ReferenceTools;
+import io.imgtool.testdata.Scratch;
 import java.io.IOException;
 import java.nio.file.FileSystem;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -43,7 +43,7 @@ class OrphanTest {
         Debugfs.run(img, List.of("unlink /unlinked", "sif <" + a + "> links_count 0", "sif <" + a + "> dtime " + b,
                 "sif /truncated size 5000", "sif /truncated dtime 0", "ssv last_orphan " + a), true);
         Path theirs = work.resolve("e2fsck.img");
-        Files.copy(img, theirs, StandardCopyOption.REPLACE_EXISTING);
+        Scratch.copy(img, theirs);
         ReferenceTools.Result r = ReferenceTools.run("e2fsck", "-fy", theirs.toString());
         assertThat(r.exit()).as(r.describe()).isIn(0, 1);
         assertThat(r.stdout()).contains("orphan");

@@ -11,6 +11,7 @@ import io.imgtool.ext4.nio.Ext4FileAttributes;
 import io.imgtool.ext4.ondisk.Checksums;
 import io.imgtool.ext4.ondisk.Superblock;
 import io.imgtool.testdata.ReferenceTools;
+import io.imgtool.testdata.Scratch;
 import io.imgtool.testdata.TreeSnapshot;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -70,7 +71,7 @@ class RefusalTest {
         };
         for (int[] c : cases) {
             Path copy = img.resolveSibling("f-" + c[0] + "-" + c[1] + ".img");
-            Files.copy(img, copy, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            Scratch.copy(img, copy);
             patchSuperblock(copy, sb -> {
                 if (c[0] == 0 || c[0] == 2) {
                     sb.setFeatureIncompat(sb.featureIncompat() | c[1]);

@@ -6,6 +6,7 @@ import io.imgtool.core.RawFileDevice;
 import io.imgtool.ext4.Ext4Options;
 import io.imgtool.ext4.Ext4Volume;
 import io.imgtool.testdata.ReferenceTools;
+import io.imgtool.testdata.Scratch;
 import io.imgtool.testdata.TreeSnapshot;
 import io.imgtool.testdata.Trees;
 import java.io.IOException;
@@ -38,10 +39,7 @@ class ExportTest {
     void build() throws IOException {
         ReferenceTools.require("mkfs.ext4");
         ReferenceTools.require("tar");
-        work = Path.of(System.getProperty("java.io.tmpdir"), "ext4-export");
-        if (Files.exists(work)) {
-            ReferenceTools.runOk("rm", "-rf", work.toString());
-        }
+        work = Scratch.dir("ext4-export");
         tree = work.resolve("tree");
         Trees.build(tree, Trees.Spec.standard(21));
         image = work.resolve("e.img");

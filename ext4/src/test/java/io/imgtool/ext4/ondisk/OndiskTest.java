@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.imgtool.core.RawFileDevice;
 import io.imgtool.testdata.ReferenceTools;
+import io.imgtool.testdata.Scratch;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
@@ -86,7 +87,7 @@ class OndiskTest {
     @Test
     void structuresFromAMke2fsImageRoundTripAndVerify() throws IOException {
         ReferenceTools.require("mkfs.ext4");
-        Path dir = Files.createDirectories(Path.of(System.getProperty("java.io.tmpdir"), "ext4-ondisk"));
+        Path dir = Scratch.dir("ext4-ondisk");
         Path img = dir.resolve("o.img");
         Files.deleteIfExists(img);
         ReferenceTools.runOk("mkfs.ext4", "-q", "-F", "-b", "4096", "-g", "4096", img.toString(), "64M");

@@ -7,6 +7,7 @@ import io.imgtool.ext4.Ext4Options;
 import io.imgtool.ext4.Ext4Volume;
 import io.imgtool.ext4.Fsck;
 import io.imgtool.testdata.ReferenceTools;
+import io.imgtool.testdata.Scratch;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.FileSystem;
 import java.nio.file.Files;
@@ -18,7 +19,7 @@ class WriteSmokeTest {
     @Test
     void createWriteDelete() throws Exception {
         ReferenceTools.require("mkfs.ext4");
-        Path dir = Files.createDirectories(Path.of(System.getProperty("java.io.tmpdir"), "ext4-smoke"));
+        Path dir = Scratch.dir("ext4-smoke");
         Path img = dir.resolve("a.img");
         Files.deleteIfExists(img);
         ReferenceTools.runOk("mkfs.ext4", "-q", "-F", img.toString(), "64M");

@@ -11,6 +11,7 @@ import io.imgtool.sysprep.SysprepOptions;
 import io.imgtool.sysprep.SysprepReport;
 import io.imgtool.testdata.ReferenceTools;
 import io.imgtool.sysprep.sample.UsedGuestTree;
+import io.imgtool.testdata.Scratch;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -44,10 +45,7 @@ class Ext4SealTest {
     void defaultOperationsOnExt4(UsedGuestTree.Flavour f) throws IOException {
         ReferenceTools.require("mkfs.ext4");
         ReferenceTools.require("debugfs");
-        Path work = Path.of(System.getProperty("java.io.tmpdir"), "ext4-seal-" + f);
-        if (Files.exists(work)) {
-            ReferenceTools.runOk("rm", "-rf", work.toString());
-        }
+        Path work = Scratch.dir("ext4-seal-" + f);
         Path tree = Files.createDirectories(work.resolve("tree"));
         UsedGuestTree g = f == UsedGuestTree.Flavour.DEBIAN ? UsedGuestTree.debian() : UsedGuestTree.rhel();
         g.build(tree);

@@ -9,6 +9,7 @@ import io.imgtool.sysprep.SysprepOptions;
 import io.imgtool.testdata.GuestTree;
 import io.imgtool.testdata.ReferenceTools;
 import io.imgtool.sysprep.sample.UsedGuestTree;
+import io.imgtool.testdata.Scratch;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -76,8 +77,7 @@ public class VirtSysprepComparisonTest {
         ReferenceTools.require("virt-sysprep");
         ReferenceTools.require("mkfs.ext4");
         ReferenceTools.require("debugfs");
-        work = Path.of("target", "virt-sysprep-compare").toAbsolutePath();
-        Files.createDirectories(work);
+        work = Scratch.dir("virt-sysprep-compare");
     }
 
     @ParameterizedTest

@@ -3,6 +3,7 @@ package io.imgtool.sysprep.seal;
 import io.imgtool.testdata.DebianDisk;
 import io.imgtool.testdata.DebianGuest;
 import io.imgtool.testdata.ReferenceTools;
+import io.imgtool.testdata.Scratch;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -11,7 +12,7 @@ import org.junit.jupiter.api.Assumptions;
 /**
  * The used Debian bookworm image of the seal tests: {@link DebianGuest#usedTree()} (debootstrap, cached
  * in ~/.cache/imgtool) laid out by {@link DebianDisk} in a 4 GiB sparse raw file, built once per test
- * JVM under target/. Building the tree needs root and Debian's mirror the first time; without them the
+ * JVM under target/tmp and removed when it exits. Building the tree needs root and Debian's mirror the first time; without them the
  * tests skip loudly (and fail under CI=true).
  */
 final class DebianImages {
@@ -40,7 +41,7 @@ final class DebianImages {
             Assumptions.abort(msg);
         }
         Path tree = DebianGuest.usedTree();
-        Path dir = Files.createDirectories(Path.of("target", "debian-seal").toAbsolutePath());
+        Path dir = Scratch.dirForThisJvm("debian-seal");
         Path img = dir.resolve("used.raw");
         Files.deleteIfExists(img);
         DebianDisk.build(tree, img, SIZE);
@@ -50,7 +51,6 @@ final class DebianImages {
 
     /** A sparse copy of the used image at {@code to}. */
     static Path copy(Path to) throws IOException {
-        ReferenceTools.runOk("cp", "--sparse=always", used().toString(), to.toString());
-        return to;
+        return Scratch.copy(used(), to);
     }
 }

@@ -6,6 +6,7 @@ import io.imgtool.sysprep.inspect.TestImages;
 import io.imgtool.sysprep.sample.UsedGuestTree;
 import io.imgtool.testdata.JavaChild;
 import io.imgtool.testdata.ReferenceTools;
+import io.imgtool.testdata.Scratch;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
@@ -48,7 +49,7 @@ class SealCrashTest {
         int killedMidway = 0;
         for (int run = 0; run < 6; run++) {
             Path img = dir.resolve("in-place-" + run + ".img");
-            Files.copy(pristine, img);
+            Scratch.copy(pristine, img);
             // Mostly while the operations write (after "N operations on ..."), sometimes while inspecting.
             Kill k = killAtRandom(rnd, img.toString(), "in-place", run % 3 == 0 ? 0 : 1);
             String where = "run " + run + ": " + k;

@@ -21,6 +21,7 @@ import io.imgtool.sysprep.SysprepOptions;
 import io.imgtool.sysprep.inspect.TestImages;
 import io.imgtool.testdata.ReferenceTools;
 import io.imgtool.sysprep.sample.UsedGuestTree;
+import io.imgtool.testdata.Scratch;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -203,7 +204,7 @@ class SealerOutputTest {
     void inPlaceDiscardsTheDroppedSpace() throws Exception {
         Path d = Files.createDirectories(dir.resolve("ip"));
         Path copy = d.resolve("copy.img");
-        Files.copy(gpt, copy);
+        Scratch.copy(gpt, copy);
         SealReport r = Sealer.builder().input(copy).inPlace(true).selection(Selection.defaults().operations("-defaults"))
                 .build().seal();
         assertThat(r.mode()).isEqualTo("in-place");
