@@ -89,9 +89,9 @@ class DebianGuestTest {
     @Test
     void removedAndTruncatedPathsEqualVirtSysprepsOnTheSameImage() throws Exception {
         Path vs = ReferenceTools.require("virt-sysprep");
-        Path theirs = DebianImages.copy(dir.resolve("theirs.raw"));
+        Path theirs = DebianImages.overlay(dir.resolve("theirs.qcow2"));
         ReferenceTools.Result res = ReferenceTools.run(Duration.ofMinutes(15), null, "/usr/bin/env",
-                "LIBGUESTFS_BACKEND=direct", "LIBGUESTFS_BACKEND_SETTINGS=force_tcg", vs.toString(), "--format", "raw",
+                "LIBGUESTFS_BACKEND=direct", "LIBGUESTFS_BACKEND_SETTINGS=force_tcg", vs.toString(), "--format", "qcow2",
                 "-a", theirs.toString(), "--operations", String.join(",", SHARED));
         if (res.exit() != 0) {
             String msg = "virt-sysprep cannot run here: " + res.describe();
@@ -120,9 +120,9 @@ class DebianGuestTest {
         assertThat(theirChanges).hasSizeGreaterThan(100);
         assertThat(diff).isEqualTo(DELIBERATE);
 
-        // Not only the list: imgtool's sealed image (a copy sealed in place with the same operations)
-        // differs from the original exactly as virt-sysprep's does.
-        Path mine = DebianImages.copy(dir.resolve("ours.raw"));
+        // Not only the list: imgtool's sealed image (an overlay sealed in place with the same
+        // operations) differs from the original exactly as virt-sysprep's does.
+        Path mine = DebianImages.overlay(dir.resolve("ours.qcow2"));
         Sealer.builder().input(mine).inPlace(true).selection(Selection.defaults().operations(String.join(",", SHARED)))
                 .options(SysprepOptions.builder().random(new Random(5)).build()).build().seal();
         assertThat(io.imgtool.sysprep.ops.VirtSysprepComparisonTest.changes(before, listing(mine)))
