@@ -15,7 +15,6 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -33,8 +32,7 @@ class ZeroFreeNativeTest {
     void zeroesKeepStorageAndDiscardPunchesHoles() throws Exception {
         ReferenceTools.require("dumpe2fs");
         ReferenceTools.require("stat");
-        JavaChild.Java jdk = JavaChild.findJava(22);
-        Assumptions.assumeTrue(jdk != null, "no Java 22 or newer installed: the fallocate paths cannot run here");
+        JavaChild.Java jdk = JavaChild.requireJava(22, "the fallocate paths cannot run here");
         Path work = Images.scratch("zero-free-native");
         Path tree = work.resolve("tree");
         Trees.build(tree, Trees.Spec.plain(5));

@@ -10,7 +10,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -28,8 +27,7 @@ class NativePathsTest {
     @Test
     void newerJavaSkipsHolesAndCompressesWithLibzstd() throws Exception {
         ReferenceTools.require("qemu-img");
-        JavaChild.Java jdk = JavaChild.findJava(22);
-        Assumptions.assumeTrue(jdk != null, "no Java 22 or newer installed: the native paths cannot run here");
+        JavaChild.Java jdk = JavaChild.requireJava(22, "the native paths cannot run here");
         // 1 GiB sparse file: 3 MiB of data in three places, the rest holes.
         Path raw = dir.resolve("sparse.raw");
         byte[] data = TestImages.mixedContent(3, 1 << 20);

@@ -43,6 +43,25 @@ public final class JavaChild {
     }
 
     /**
+     * {@link #findJava}, for tests that need such a Java: without one they skip loudly, and fail
+     * under {@code CI=true} (CI machines carry a Temurin 25 JDK beside Debian's Java 17).
+     */
+    public static Java requireJava(int minFeature, String why) {
+        Java j = findJava(minFeature);
+        if (j != null) {
+            return j;
+        }
+        String msg = "no Java " + minFeature + " or newer installed (the running one, or a JDK under /usr/lib/jvm): "
+                + why;
+        if (ReferenceTools.isCi()) {
+            org.junit.jupiter.api.Assertions.fail("CI=true and " + msg);
+        }
+        System.err.println("\n*** SKIPPED: " + msg + " ***\n");
+        org.junit.jupiter.api.Assumptions.abort(msg);
+        return null;
+    }
+
+    /**
      * The running Java if it is at least {@code minFeature}, else the newest such JDK under
      * /usr/lib/jvm (by the JAVA_VERSION of its release file), else null.
      */
