@@ -30,8 +30,8 @@ final class Allocator {
     private final Superblock sb;
     private final GroupLayout layout;
     private final boolean csumGroups;
-    private final BitSet verifiedBlockBitmaps = new BitSet();
-    private final BitSet verifiedInodeBitmaps = new BitSet();
+    /** Groups whose bitmap checksum has been verified, per {@link Kind}. */
+    private final BitSet[] verified = {new BitSet(), new BitSet()};
     private final int flexSize;
 
     Allocator(FsContext fs, Transaction tx) {
@@ -65,12 +65,33 @@ final class Allocator {
 
     // ---- bitmaps ------------------------------------------------------------------------------
 
-    private int bitmapBytesBlocks() {
-        return (int) (sb.clustersPerGroup() / 8);
+    /** The two bitmaps of a group: they load, verify, initialise and store alike. */
+    private enum Kind {
+        BLOCK("block", GroupDescriptor.BLOCK_UNINIT, "bg_block_bitmap_csum"),
+        INODE("inode", GroupDescriptor.INODE_UNINIT, "bg_inode_bitmap_csum");
+
+        final String name;
+        final int uninitFlag;
+        final String csumField;
+
+        Kind(String name, int uninitFlag, String csumField) {
+            this.name = name;
+            this.uninitFlag = uninitFlag;
+            this.csumField = csumField;
+        }
+
+        long location(GroupDescriptor gd) {
+            return this == BLOCK ? gd.blockBitmap() : gd.inodeBitmap();
+        }
+
+        long storedCsum(GroupDescriptor gd) {
+            return this == BLOCK ? gd.blockBitmapCsum() : gd.inodeBitmapCsum();
+        }
     }
 
-    private int bitmapBytesInodes() {
-        return (int) (geo.inodesPerGroup / 8);
+    /** Bytes of a bitmap that its checksum covers. */
+    private int bitmapBytes(Kind k) {
+        return (int) ((k == Kind.BLOCK ? sb.clustersPerGroup() : geo.inodesPerGroup) / 8);
     }
 
     /** The block bitmap of group {@code g} for reading (computed for BLOCK_UNINIT groups). */
@@ -81,64 +102,44 @@ final class Allocator {
             layout.initBlockBitmap(g, allGroups(), b);
             return b;
         }
-        return loadBlockBitmap(g, gd);
+        return load(Kind.BLOCK, g, gd);
     }
 
-    private byte[] loadBlockBitmap(long g, GroupDescriptor gd) throws IOException {
-        long blk = gd.blockBitmap();
-        String where = "block bitmap of group " + g + " (block " + blk + ")";
+    /** A bitmap as stored, its checksum verified the first time (unless this run changed it). */
+    private byte[] load(Kind k, long g, GroupDescriptor gd) throws IOException {
+        long blk = k.location(gd);
+        String where = k.name + " bitmap of group " + g + " (block " + blk + ")";
         byte[] b = fs.cache.get(blk, where);
-        if (!verifiedBlockBitmaps.get((int) g) && !fs.cache.isDirty(blk)) {
-            if (!fs.csums.verifyBlockBitmap(gd, b, bitmapBytesBlocks())) {
-                throw new ImageFormatException(where, "bg_block_bitmap_csum", fs.blockOffset(blk),
-                        String.format("0x%x", gd.blockBitmapCsum()), "checksum mismatch: refusing to change this group");
+        BitSet done = verified[k.ordinal()];
+        if (!done.get((int) g) && !fs.cache.isDirty(blk)) {
+            boolean ok = k == Kind.BLOCK ? fs.csums.verifyBlockBitmap(gd, b, bitmapBytes(k))
+                    : fs.csums.verifyInodeBitmap(gd, b, bitmapBytes(k));
+            if (!ok) {
+                throw new ImageFormatException(where, k.csumField, fs.blockOffset(blk),
+                        String.format("0x%x", k.storedCsum(gd)), "checksum mismatch: refusing to change this group");
             }
-            verifiedBlockBitmaps.set((int) g);
+            done.set((int) g);
         }
         return b;
     }
 
-    /** The block bitmap of group {@code g} to modify (built and installed for BLOCK_UNINIT groups). */
-    private byte[] blockBitmapForWrite(long g) throws IOException {
+    /** A bitmap of group {@code g} to modify (built and installed for an uninitialised one). */
+    private byte[] forWrite(Kind k, long g) throws IOException {
         GroupDescriptor gd = usableGroup(g);
-        long blk = gd.blockBitmap();
-        if (csumGroups && gd.hasFlag(GroupDescriptor.BLOCK_UNINIT)) {
+        long blk = k.location(gd);
+        if (csumGroups && gd.hasFlag(k.uninitFlag)) {
             byte[] b = tx.overwrite(blk, MetaKind.BITMAP);
-            layout.initBlockBitmap(g, allGroups(), b);
-            tx.touchGroup(g);
-            gd.setFlags(gd.flags() & ~GroupDescriptor.BLOCK_UNINIT);
-            return b;
-        }
-        loadBlockBitmap(g, gd);
-        return tx.modify(blk, MetaKind.BITMAP, "block bitmap of group " + g);
-    }
-
-    private byte[] loadInodeBitmap(long g, GroupDescriptor gd) throws IOException {
-        long blk = gd.inodeBitmap();
-        String where = "inode bitmap of group " + g + " (block " + blk + ")";
-        byte[] b = fs.cache.get(blk, where);
-        if (!verifiedInodeBitmaps.get((int) g) && !fs.cache.isDirty(blk)) {
-            if (!fs.csums.verifyInodeBitmap(gd, b, bitmapBytesInodes())) {
-                throw new ImageFormatException(where, "bg_inode_bitmap_csum", fs.blockOffset(blk),
-                        String.format("0x%x", gd.inodeBitmapCsum()), "checksum mismatch: refusing to change this group");
+            if (k == Kind.BLOCK) {
+                layout.initBlockBitmap(g, allGroups(), b);
+            } else {
+                layout.initInodeBitmap(b);
             }
-            verifiedInodeBitmaps.set((int) g);
-        }
-        return b;
-    }
-
-    private byte[] inodeBitmapForWrite(long g) throws IOException {
-        GroupDescriptor gd = usableGroup(g);
-        long blk = gd.inodeBitmap();
-        if (csumGroups && gd.hasFlag(GroupDescriptor.INODE_UNINIT)) {
-            byte[] b = tx.overwrite(blk, MetaKind.BITMAP);
-            layout.initInodeBitmap(b);
             tx.touchGroup(g);
-            gd.setFlags(gd.flags() & ~GroupDescriptor.INODE_UNINIT);
+            gd.setFlags(gd.flags() & ~k.uninitFlag);
             return b;
         }
-        loadInodeBitmap(g, gd);
-        return tx.modify(blk, MetaKind.BITMAP, "inode bitmap of group " + g);
+        load(k, g, gd);
+        return tx.modify(blk, MetaKind.BITMAP, k.name + " bitmap of group " + g);
     }
 
     private GroupDescriptor[] allGroups() {
@@ -149,17 +150,15 @@ final class Allocator {
         return all;
     }
 
-    private void storeBlockBitmapAndGroup(long g, byte[] bitmap) throws IOException {
+    /** Stores the bitmap's new checksum in its descriptor and the descriptor in the transaction. */
+    private void store(Kind k, long g, byte[] bitmap) throws IOException {
         GroupDescriptor gd = fs.group(g);
         tx.touchGroup(g);
-        fs.csums.setBlockBitmap(gd, bitmap, bitmapBytesBlocks());
-        tx.storeGroup(g);
-    }
-
-    private void storeInodeBitmapAndGroup(long g, byte[] bitmap) throws IOException {
-        GroupDescriptor gd = fs.group(g);
-        tx.touchGroup(g);
-        fs.csums.setInodeBitmap(gd, bitmap, bitmapBytesInodes());
+        if (k == Kind.BLOCK) {
+            fs.csums.setBlockBitmap(gd, bitmap, bitmapBytes(k));
+        } else {
+            fs.csums.setInodeBitmap(gd, bitmap, bitmapBytes(k));
+        }
         tx.storeGroup(g);
     }
 
@@ -210,7 +209,7 @@ final class Allocator {
     }
 
     private long[] take(long g, int index, int len) throws IOException {
-        byte[] bm = blockBitmapForWrite(g);
+        byte[] bm = forWrite(Kind.BLOCK, g);
         Bitmap view = new Bitmap(bm, (int) geo.blocksInGroup(g));
         for (int i = index; i < index + len; i++) {
             if (view.get(i)) {
@@ -221,7 +220,7 @@ final class Allocator {
         GroupDescriptor gd = fs.group(g);
         tx.touchGroup(g);
         gd.setFreeBlocksCount(gd.freeBlocksCount() - len);
-        storeBlockBitmapAndGroup(g, bm);
+        store(Kind.BLOCK, g, bm);
         sb.setFreeBlocksCount(sb.freeBlocksCount() - len);
         long start = geo.groupFirstBlock(g) + index;
         tx.noteAllocated(start, len);
@@ -240,7 +239,7 @@ final class Allocator {
             long gStart = geo.groupFirstBlock(g);
             long gEnd = gStart + geo.blocksInGroup(g);
             long to = Math.min(end, gEnd);
-            byte[] bm = blockBitmapForWrite(g);
+            byte[] bm = forWrite(Kind.BLOCK, g);
             Bitmap view = new Bitmap(bm, (int) geo.blocksInGroup(g));
             for (long b = pos; b < to; b++) {
                 int i = (int) (b - gStart);
@@ -253,7 +252,7 @@ final class Allocator {
             GroupDescriptor gd = fs.group(g);
             tx.touchGroup(g);
             gd.setFreeBlocksCount(gd.freeBlocksCount() + (to - pos));
-            storeBlockBitmapAndGroup(g, bm);
+            store(Kind.BLOCK, g, bm);
             sb.setFreeBlocksCount(sb.freeBlocksCount() + (to - pos));
             for (long b = pos; b < to; b++) {
                 fs.cache.drop(b);
@@ -328,13 +327,13 @@ final class Allocator {
         if (csumGroups && gd.hasFlag(GroupDescriptor.INODE_UNINIT)) {
             idx = first;
         } else {
-            byte[] bm = loadInodeBitmap(g, gd);
+            byte[] bm = load(Kind.INODE, g, gd);
             idx = new Bitmap(bm, ipg).nextClear(first);
             if (idx < 0) {
                 return -1;
             }
         }
-        byte[] bm = inodeBitmapForWrite(g);
+        byte[] bm = forWrite(Kind.INODE, g);
         Bitmap view = new Bitmap(bm, ipg);
         if (view.get(idx)) {
             return -1;
@@ -351,7 +350,7 @@ final class Allocator {
                 gd.setItableUnused(ipg - idx - 1L);
             }
         }
-        storeInodeBitmapAndGroup(g, bm);
+        store(Kind.INODE, g, bm);
         sb.setFreeInodesCount(sb.freeInodesCount() - 1);
         return g * geo.inodesPerGroup + idx + 1;
     }
@@ -360,7 +359,7 @@ final class Allocator {
     void freeInodeNow(long ino, boolean dir) throws IOException {
         long g = geo.inodeGroup(ino);
         int idx = (int) geo.inodeIndex(ino);
-        byte[] bm = inodeBitmapForWrite(g);
+        byte[] bm = forWrite(Kind.INODE, g);
         Bitmap view = new Bitmap(bm, (int) geo.inodesPerGroup);
         if (!view.get(idx)) {
             throw new ImageFormatException("inode bitmap of group " + g, -1, "inode " + ino + " freed twice");
@@ -372,7 +371,7 @@ final class Allocator {
         if (dir) {
             gd.setUsedDirsCount(Math.max(0, gd.usedDirsCount() - 1));
         }
-        storeInodeBitmapAndGroup(g, bm);
+        store(Kind.INODE, g, bm);
         sb.setFreeInodesCount(sb.freeInodesCount() + 1);
     }
 
@@ -383,6 +382,6 @@ final class Allocator {
         if (csumGroups && gd.hasFlag(GroupDescriptor.INODE_UNINIT)) {
             return false;
         }
-        return new Bitmap(loadInodeBitmap(g, gd), (int) geo.inodesPerGroup).get((int) geo.inodeIndex(ino));
+        return new Bitmap(load(Kind.INODE, g, gd), (int) geo.inodesPerGroup).get((int) geo.inodeIndex(ino));
     }
 }
