@@ -1,6 +1,7 @@
 package io.imgtool.qemu;
 
 import io.imgtool.core.BlockDevices;
+import io.imgtool.core.HostFiles;
 import io.imgtool.core.RawFileDevice;
 import io.imgtool.qemu.internal.Executables;
 import io.imgtool.qemu.internal.GuestProcess;
@@ -14,10 +15,8 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
-import java.util.stream.Stream;
 
 /**
  * Boots a disk image in an external qemu-system-x86_64 and waits for the guest to power off: the
@@ -291,7 +290,7 @@ public final class BootRunner {
             synchronized (litter) {
                 for (Path p : litter) {
                     try {
-                        deleteTree(p);
+                        HostFiles.deleteTree(p);
                     } catch (IOException ignored) {
                         // best effort while the JVM exits
                     }
@@ -395,7 +394,7 @@ public final class BootRunner {
             if (partial != null) {
                 Files.deleteIfExists(partial);
             }
-            deleteTree(work);
+            HostFiles.deleteTree(work);
         }
     }
 
@@ -589,17 +588,6 @@ public final class BootRunner {
             }
         } catch (IOException ignored) {
             // the console sink is best effort
-        }
-    }
-
-    private static void deleteTree(Path dir) throws IOException {
-        if (!Files.exists(dir)) {
-            return;
-        }
-        try (Stream<Path> s = Files.walk(dir)) {
-            for (Path p : s.sorted(Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(p);
-            }
         }
     }
 

@@ -1,16 +1,13 @@
 package io.imgtool.testdata;
 
+import io.imgtool.core.HostFiles;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
-import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.SimpleFileVisitor;
 import java.nio.file.StandardOpenOption;
-import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.extension.AfterAllCallback;
@@ -48,7 +45,7 @@ public final class Scratch implements AfterAllCallback {
     /** Fresh (emptied) folder {@code java.io.tmpdir/name}, removed after the current test class. */
     public static Path dir(String name) throws IOException {
         Path p = Path.of(System.getProperty("java.io.tmpdir"), name).toAbsolutePath();
-        removeTree(p);
+        HostFiles.deleteTree(p);
         Files.createDirectories(p);
         synchronized (TO_REMOVE) {
             TO_REMOVE.add(p);
@@ -62,7 +59,7 @@ public final class Scratch implements AfterAllCallback {
      */
     public static Path dirForThisJvm(String name) throws IOException {
         Path p = Path.of(System.getProperty("java.io.tmpdir"), name).toAbsolutePath();
-        removeTree(p);
+        HostFiles.deleteTree(p);
         Files.createDirectories(p);
         synchronized (TO_REMOVE) {
             AT_EXIT.add(p);
@@ -139,44 +136,6 @@ public final class Scratch implements AfterAllCallback {
         }
     }
 
-    /** Removes {@code p} and everything under it; a missing {@code p} is fine. */
-    public static void removeTree(Path p) throws IOException {
-        if (!Files.exists(p, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
-            return;
-        }
-        Files.walkFileTree(p, new SimpleFileVisitor<>() {
-            @Override
-            public FileVisitResult visitFile(Path f, BasicFileAttributes a) throws IOException {
-                Files.deleteIfExists(f);
-                return FileVisitResult.CONTINUE;
-            }
-
-            @Override
-            public FileVisitResult preVisitDirectory(Path d, BasicFileAttributes a) {
-                // Tests make read-only folders; the owner may always make them writable again.
-                d.toFile().setWritable(true, true);
-                return FileVisitResult.CONTINUE;
-            }
-
-            @Override
-            public FileVisitResult visitFileFailed(Path f, IOException e) throws IOException {
-                if (e instanceof NoSuchFileException) {
-                    return FileVisitResult.CONTINUE;
-                }
-                throw e;
-            }
-
-            @Override
-            public FileVisitResult postVisitDirectory(Path d, IOException e) throws IOException {
-                if (e != null) {
-                    throw e;
-                }
-                Files.deleteIfExists(d);
-                return FileVisitResult.CONTINUE;
-            }
-        });
-    }
-
     /** The JUnit side: after a top-level class, the folders asked for so far go. */
     @Override
     public void afterAll(ExtensionContext context) {
@@ -197,7 +156,7 @@ public final class Scratch implements AfterAllCallback {
         }
         for (Path p : now) {
             try {
-                removeTree(p);
+                HostFiles.deleteTree(p);
             } catch (IOException e) {
                 throw new UncheckedIOException("cannot remove the scratch folder " + p, e);
             }

@@ -2,6 +2,7 @@ package io.imgtool.sysprep.seal;
 
 import io.imgtool.core.BlockDevice;
 import io.imgtool.core.Extent;
+import io.imgtool.core.HostFiles;
 import io.imgtool.core.ImageException;
 import io.imgtool.core.SliceDevice;
 import io.imgtool.gpt.GptPartition;
@@ -38,15 +39,12 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.FileAlreadyExistsException;
-import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.SimpleFileVisitor;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
-import java.nio.file.attribute.BasicFileAttributes;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -649,23 +647,8 @@ final class SealPipeline {
     }
 
     private static void deleteQuietly(Path dir) {
-        if (!Files.exists(dir, LinkOption.NOFOLLOW_LINKS)) {
-            return;
-        }
         try {
-            Files.walkFileTree(dir, new SimpleFileVisitor<>() {
-                @Override
-                public FileVisitResult visitFile(Path f, BasicFileAttributes a) throws IOException {
-                    Files.deleteIfExists(f);
-                    return FileVisitResult.CONTINUE;
-                }
-
-                @Override
-                public FileVisitResult postVisitDirectory(Path d, IOException e) throws IOException {
-                    Files.deleteIfExists(d);
-                    return FileVisitResult.CONTINUE;
-                }
-            });
+            HostFiles.deleteTree(dir);
         } catch (IOException e) {
             // best effort: a leftover private directory is named .imgtool-seal-*
         }

@@ -2,6 +2,7 @@ package io.imgtool.sysprep.ops;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.imgtool.core.HostFiles;
 import io.imgtool.sysprep.Operation;
 import io.imgtool.sysprep.Registry;
 import io.imgtool.sysprep.Sysprep;
@@ -136,26 +137,9 @@ public class VirtSysprepComparisonTest {
         }
         System.err.println("virt-sysprep comparison " + flavour + ": " + theirChanges.size() + " changes by virt-sysprep, "
                 + ourChanges.size() + " by imgtool, differences:\n  " + String.join("\n  ", diff));
-        deleteTree(dir); // ~60 MiB per run; links are removed as links, never followed
+        HostFiles.deleteTree(dir); // ~60 MiB per run; links are removed as links, never followed
         assertThat(theirChanges).hasSizeGreaterThan(40);
         assertThat(diff).isEqualTo(DELIBERATE.get(flavour));
-    }
-
-    private static void deleteTree(Path dir) throws IOException {
-        Files.walkFileTree(dir, new java.nio.file.SimpleFileVisitor<>() {
-            @Override
-            public java.nio.file.FileVisitResult visitFile(Path f, java.nio.file.attribute.BasicFileAttributes a)
-                    throws IOException {
-                Files.delete(f);
-                return java.nio.file.FileVisitResult.CONTINUE;
-            }
-
-            @Override
-            public java.nio.file.FileVisitResult postVisitDirectory(Path d, IOException e) throws IOException {
-                Files.delete(d);
-                return java.nio.file.FileVisitResult.CONTINUE;
-            }
-        });
     }
 
     private static ReferenceTools.Result runVirtSysprep(Path img) {
