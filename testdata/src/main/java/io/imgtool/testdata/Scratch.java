@@ -44,13 +44,7 @@ public final class Scratch implements AfterAllCallback {
 
     /** Fresh (emptied) folder {@code java.io.tmpdir/name}, removed after the current test class. */
     public static Path dir(String name) throws IOException {
-        Path p = Path.of(System.getProperty("java.io.tmpdir"), name).toAbsolutePath();
-        HostFiles.deleteTree(p);
-        Files.createDirectories(p);
-        synchronized (TO_REMOVE) {
-            TO_REMOVE.add(p);
-        }
-        return p;
+        return fresh(name, TO_REMOVE);
     }
 
     /**
@@ -58,11 +52,15 @@ public final class Scratch implements AfterAllCallback {
      * classes of one JVM (one Maven module), removed when that JVM exits.
      */
     public static Path dirForThisJvm(String name) throws IOException {
+        return fresh(name, AT_EXIT);
+    }
+
+    private static Path fresh(String name, List<Path> removeWith) throws IOException {
         Path p = Path.of(System.getProperty("java.io.tmpdir"), name).toAbsolutePath();
         HostFiles.deleteTree(p);
         Files.createDirectories(p);
         synchronized (TO_REMOVE) {
-            AT_EXIT.add(p);
+            removeWith.add(p);
         }
         return p;
     }
