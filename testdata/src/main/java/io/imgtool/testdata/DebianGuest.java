@@ -61,13 +61,16 @@ public final class DebianGuest {
     public static synchronized Path usedTree() throws IOException {
         Path clean = cleanTree();
         Path dir = cacheDir().resolve("bookworm-seal-used");
-        String stamp = "clean tree + " + UsedDebian.VERSION + "\n";
+        String stamp = "clean tree (hard links) + " + UsedDebian.VERSION + "\n";
         if (complete(dir, stamp)) {
             return dir;
         }
         Path partial = fresh(dir.resolveSibling(dir.getFileName() + ".partial"));
         Files.delete(partial);
-        ReferenceTools.run(Duration.ofMinutes(10), null, "cp", "-a", clean.toString(), partial.toString()).assertOk();
+        // Hard links, not copies: ~550 MiB less on disk. UsedDebian replaces every file it changes
+        // (new inode) and chmods only folders, so the clean tree stays clean.
+        ReferenceTools.run(Duration.ofMinutes(10), null, "cp", "-a", "--link", clean.toString(), partial.toString())
+                .assertOk();
         Files.deleteIfExists(partial.resolve(STAMP));
         UsedDebian.apply(partial);
         finish(partial, dir, stamp);

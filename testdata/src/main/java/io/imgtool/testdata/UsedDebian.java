@@ -182,11 +182,18 @@ public final class UsedDebian {
         own(f, mode, uid, gid);
     }
 
+    /**
+     * Appends {@code line} unless present. The file is replaced, not written through: the used tree
+     * shares its unchanged files with the clean tree by hard links ({@link DebianGuest#usedTree}).
+     */
     private void append(String path, String line) throws IOException {
         Path f = p(path);
         String old = Files.readString(f);
         if (!old.contains(line)) {
-            Files.writeString(f, old + line);
+            int mode = (Integer) Files.getAttribute(f, "unix:mode");
+            int uid = (Integer) Files.getAttribute(f, "unix:uid");
+            int gid = (Integer) Files.getAttribute(f, "unix:gid");
+            text(path, old + line, mode & 07777, uid, gid);
         }
     }
 
