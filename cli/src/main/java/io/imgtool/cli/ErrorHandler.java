@@ -17,7 +17,7 @@ final class ErrorHandler implements CommandLine.IExecutionExceptionHandler {
     @Override
     public int handleExecutionException(Exception ex, CommandLine cmd, CommandLine.ParseResult parseResult) {
         PrintWriter err = cmd.getErr();
-        String name = "imgtool " + cmd.getCommandName();
+        String name = cmd.getCommandSpec().qualifiedName();
         Throwable t = unwrap(ex);
         int code;
         String message;

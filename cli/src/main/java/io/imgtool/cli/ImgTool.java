@@ -112,8 +112,9 @@ public final class ImgTool implements Runnable {
         cl.setExecutionExceptionHandler(new ErrorHandler());
         cl.setParameterExceptionHandler((ex, args) -> {
             CommandLine c = ex.getCommandLine();
-            c.getErr().println(c.getColorScheme().errorText("imgtool " + c.getCommandName() + ": " + ex.getMessage()));
-            c.getErr().println("Try 'imgtool " + c.getCommandName() + " --help'.");
+            String name = c.getCommandSpec().qualifiedName(); // "imgtool part name", not "imgtool name"
+            c.getErr().println(c.getColorScheme().errorText(name + ": " + ex.getMessage()));
+            c.getErr().println("Try '" + name + " --help'.");
             return ExitCodes.USAGE;
         });
         cl.setCaseInsensitiveEnumValuesAllowed(true);
