@@ -212,7 +212,7 @@ final class SealPipeline {
             RUNNING.remove(work);
             throw e;
         }
-        Thread cleanup = new Thread(() -> deleteQuietly(work), "imgtool-seal-cleanup");
+        Thread cleanup = new Thread(() -> removeWorkFolder(work), "imgtool-seal-cleanup");
         Runtime.getRuntime().addShutdownHook(cleanup);
         try {
             Path overlay = work.resolve("work.qcow2");
@@ -267,7 +267,7 @@ final class SealPipeline {
             return report(o.output.toString(), "output", fmt, s, space, dropped, sizes, p.artifacts, p.signatures,
                     p.indexEntry);
         } finally {
-            deleteQuietly(work);
+            removeWorkFolder(work);
             if (lockChannel != null) {
                 lockChannel.close();
             }
@@ -304,7 +304,8 @@ final class SealPipeline {
      * Removes the work folders in {@code dir} left by seals that were killed: those whose lock file
      * nobody holds. A folder whose lock is held (a seal running in another process or this one) or
      * that has no lock file (made by another program, or by a run killed in the instant between
-     * making the folder and its lock) is left alone.
+     * making the folder and its lock, or between removing its lock and the empty folder) is left
+     * alone.
      */
     private void removeStaleWorkFolders(Path dir) {
         try (DirectoryStream<Path> folders = Files.newDirectoryStream(dir, WORK_PREFIX + "*")) {
@@ -319,7 +320,7 @@ final class SealPipeline {
                         continue;
                     }
                     o.progress.accept("removing " + folder.getFileName() + ", the work folder of an interrupted seal");
-                    deleteQuietly(folder);
+                    removeWorkFolder(folder);
                 } catch (OverlappingFileLockException e) {
                     // locked by this JVM after all (not through a seal of this class): in use
                 }
@@ -644,6 +645,25 @@ final class SealPipeline {
 
     private void end(String stage) {
         timings.merge(stage, Duration.ofNanos(System.nanoTime() - stageStart), Duration::plus);
+    }
+
+    /**
+     * Removes a work folder with its lock file last, so that a run killed while removing it leaves
+     * a folder the next seal still recognises as stale (an unlocked {@code .lock}), not one it
+     * must leave alone. Only the instant between the lock file's unlink and the folder's rmdir
+     * leaves an empty folder.
+     */
+    private static void removeWorkFolder(Path work) {
+        try (DirectoryStream<Path> entries = Files.newDirectoryStream(work)) {
+            for (Path e : entries) {
+                if (!e.getFileName().toString().equals(WORK_LOCK)) {
+                    HostFiles.deleteTree(e);
+                }
+            }
+        } catch (IOException e) {
+            // best effort, as below
+        }
+        deleteQuietly(work);
     }
 
     private static void deleteQuietly(Path dir) {

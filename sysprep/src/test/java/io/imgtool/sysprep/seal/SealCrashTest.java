@@ -92,17 +92,25 @@ class SealCrashTest {
                 List<String> names = s.map(p -> p.getFileName().toString()).filter(n -> !n.equals("golden.qcow2")).toList();
                 assertThat(names).as("run " + run + ": " + k + ": only temporary names besides the output").allMatch(
                         n -> n.startsWith("."));
-                // A run killed after it removed its folder (but before saying "done") leaves none.
-                left = names.stream().filter(n -> n.startsWith(SealPipeline.WORK_PREFIX)).count();
+                // A run killed after it removed its folder (but before saying "done") leaves none. A
+                // folder with a lock file is one the next seal can tell is stale; one without (killed
+                // in the instant between making the folder and its lock, or between removing the
+                // lock and the folder) it leaves alone, and it holds nothing but an empty .lock.new.
+                left = names.stream().filter(n -> n.startsWith(SealPipeline.WORK_PREFIX))
+                        .filter(n -> Files.exists(outDir.resolve(n).resolve(".lock"))).count();
                 leftBehind += left;
             }
             // The next seal into that directory removes what the killed one left, and its own folder.
             List<String> said = new ArrayList<>();
             Sealer.builder().input(pristine).output(outDir.resolve("again.qcow2")).checksums().progress(said::add).build().seal();
             try (Stream<Path> s = Files.list(outDir)) {
-                assertThat(s.map(p -> p.getFileName().toString()))
-                        .as("run " + run + ": no work folder after a seal that finished")
-                        .noneMatch(n -> n.startsWith(SealPipeline.WORK_PREFIX));
+                for (Path folder : s.filter(p -> p.getFileName().toString().startsWith(SealPipeline.WORK_PREFIX)).toList()) {
+                    try (Stream<Path> inside = Files.list(folder)) {
+                        assertThat(inside.map(p -> p.getFileName().toString()))
+                                .as("run " + run + ": a work folder left after a seal that finished: " + folder)
+                                .allMatch(".lock.new"::equals);
+                    }
+                }
             }
             assertThat(said.stream().filter(m -> m.contains("work folder of an interrupted seal")).count())
                     .as("run " + run + ": one removal reported per folder left behind").isEqualTo(left);
